@@ -1,0 +1,104 @@
+// REST verbs on any resource, JSON in and out.
+//
+// Thread-safe; share one Client between all watchers and workers. Every call
+// returns the decoded response object or throws ApiError (the server said no)
+// or TransportError (no answer). Objects are nlohmann::json values as the
+// server sends them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "kube/resource.h"
+#include "kube/transport.h"
+
+namespace tfws::kube {
+
+using Json = nlohmann::json;
+
+struct ListOptions {
+  std::string label_selector;
+  std::string field_selector;
+  int limit = 0;                    // page size; 0 = server default (all)
+  std::string continue_token;       // from a previous page's metadata.continue
+  std::string resource_version;     // "" = most recent
+  std::string resource_version_match;  // "NotOlderThan" / "Exact" / ""
+  int timeout_seconds = 0;          // watch: server ends the stream after this long
+  bool allow_watch_bookmarks = false;
+};
+
+struct WriteOptions {
+  std::string field_manager = "tfws-operator";
+  bool dry_run = false;
+};
+
+enum class PatchType { kMerge, kJson, kStrategicMerge, kApply };
+
+struct PatchOptions {
+  std::string field_manager = "tfws-operator";
+  bool force = false;  // server-side apply: take ownership of conflicting fields
+  bool dry_run = false;
+};
+
+struct DeleteOptions {
+  std::string propagation_policy;  // "Foreground", "Background", "Orphan", "" = server default
+  std::optional<std::string> precondition_uid;
+  std::optional<std::string> precondition_resource_version;
+  std::optional<int> grace_period_seconds;
+  bool dry_run = false;
+};
+
+struct WatchEvent {
+  std::string type;  // "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
+  Json object;       // the object, or a metav1.Status for "ERROR"
+};
+
+class Client {
+ public:
+  explicit Client(std::shared_ptr<Transport> transport);
+
+  Json Get(const Resource& r, const std::string& ns, const std::string& name,
+           const std::string& subresource = {});
+  // One page; the result is the List object (items, metadata.continue, metadata.resourceVersion).
+  Json List(const Resource& r, const std::string& ns, const ListOptions& options = {});
+  // All pages, following metadata.continue; items concatenated, resourceVersion of the first page.
+  Json ListAll(const Resource& r, const std::string& ns, ListOptions options = {});
+
+  Json Create(const Resource& r, const std::string& ns, const Json& object,
+              const WriteOptions& options = {});
+  // PUT of the whole object (metadata.name and metadata.resourceVersion taken from it).
+  Json Update(const Resource& r, const std::string& ns, const Json& object,
+              const WriteOptions& options = {}, const std::string& subresource = {});
+  Json UpdateStatus(const Resource& r, const std::string& ns, const Json& object,
+                    const WriteOptions& options = {}) {
+    return Update(r, ns, object, options, "status");
+  }
+  Json Patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
+             const Json& patch, const PatchOptions& options = {}, const std::string& subresource = {});
+  // Server-side apply of a complete desired object (apiVersion/kind/metadata.name required).
+  Json Apply(const Resource& r, const std::string& ns, const Json& object,
+             const PatchOptions& options = {}, const std::string& subresource = {});
+  // Returns the server's answer (the deleted object or a Status).
+  Json Delete(const Resource& r, const std::string& ns, const std::string& name,
+              const DeleteOptions& options = {});
+
+  // Streams watch events until the server closes the stream, on_event returns
+  // false, or stop is requested. Decodes line by line whatever the chunk
+  // boundaries. Throws ApiError for a non-2xx answer (410 Gone included) and
+  // TransportError when the connection breaks.
+  void Watch(const Resource& r, const std::string& ns, const ListOptions& options,
+             const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop);
+
+  Transport& transport() { return *transport_; }
+
+ private:
+  Json Exchange(HttpRequest request);
+  std::shared_ptr<Transport> transport_;
+};
+
+}  // namespace tfws::kube
