@@ -139,6 +139,7 @@ def expand_nodes(config):
     defaults = config.get("defaults") or {}
     kubelet = os.environ.get("K8S_VERSION", "fake")
     nodes = []
+    index = 0
     for group in config.get("nodes") or []:
         name = group.get("name")
         if not name:
@@ -150,6 +151,8 @@ def expand_nodes(config):
         taints = [_taint(t, name) for t in (group.get("taints") or defaults.get("taints") or [])]
         for i in range(count):
             node = "%s-%d" % (name, i)
+            index += 1
+            internal_ip = "10.200.%d.%d" % (index // 250, index % 250 + 1)
             labels = dict(defaults.get("labels") or {})
             labels.update(group.get("labels") or {})
             labels.update({"kubernetes.io/hostname": node, "type": "kwok"})
@@ -164,8 +167,10 @@ def expand_nodes(config):
                 "spec": {"taints": taints} if taints else {},
                 "status": {
                     "capacity": resources,
-                    "allocatable": resources,
+                    "allocatable": dict(resources),
                     "phase": "Running",
+                    "addresses": [{"type": "InternalIP", "address": internal_ip},
+                                  {"type": "Hostname", "address": node}],
                     "nodeInfo": {
                         "architecture": labels.get("kubernetes.io/arch", "amd64"),
                         "operatingSystem": labels.get("kubernetes.io/os", "linux"),

@@ -5,8 +5,10 @@
 // (Conflict, NotFound, quota Forbidden, ...) instead of parsing strings.
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tfws::kube {
@@ -52,6 +54,13 @@ class ApiError : public std::runtime_error {
   std::vector<StatusCause> causes_;
   int retry_after_seconds_;
 };
+
+// Builds the error for a non-2xx answer: from the metav1.Status body when the
+// body is one (code, reason, message, details.causes, details.retryAfterSeconds),
+// else from the HTTP status and the start of the body. A Retry-After header
+// (seconds) wins over details.retryAfterSeconds. Never throws.
+ApiError ApiErrorFromResponse(int http_status, std::string_view body,
+                              const std::map<std::string, std::string>& headers = {});
 
 // The exchange did not complete: connection refused, TLS failure, deadline
 // exceeded, stream reset. Retrying an idempotent request may succeed.

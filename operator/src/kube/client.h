@@ -6,16 +6,18 @@
 // server sends them.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
+#include "kube/api_error.h"
 #include "kube/resource.h"
 #include "kube/transport.h"
+#include "kube/watch_event.h"
 
 namespace tfws::kube {
 
@@ -24,11 +26,11 @@ using Json = nlohmann::json;
 struct ListOptions {
   std::string label_selector;
   std::string field_selector;
-  int limit = 0;                    // page size; 0 = server default (all)
-  std::string continue_token;       // from a previous page's metadata.continue
-  std::string resource_version;     // "" = most recent
+  int limit = 0;                       // page size; 0 = server default (all)
+  std::string continue_token;          // from a previous page's metadata.continue
+  std::string resource_version;        // "" = most recent
   std::string resource_version_match;  // "NotOlderThan" / "Exact" / ""
-  int timeout_seconds = 0;          // watch: server ends the stream after this long
+  int timeout_seconds = 0;             // watch: server ends the stream after this long
   bool allow_watch_bookmarks = false;
 };
 
@@ -53,10 +55,11 @@ struct DeleteOptions {
   bool dry_run = false;
 };
 
-struct WatchEvent {
-  std::string type;  // "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
-  Json object;       // the object, or a metav1.Status for "ERROR"
-};
+// The ApiError described by a metav1.Status object (e.g. an "ERROR" watch event).
+ApiError ApiErrorFromStatus(const Json& status);
+
+// Percent-encodes a query parameter value (RFC 3986 unreserved characters kept).
+std::string UrlEncode(std::string_view text);
 
 class Client {
  public:
@@ -79,7 +82,8 @@ class Client {
     return Update(r, ns, object, options, "status");
   }
   Json Patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
-             const Json& patch, const PatchOptions& options = {}, const std::string& subresource = {});
+             const Json& patch, const PatchOptions& options = {},
+             const std::string& subresource = {});
   // Server-side apply of a complete desired object (apiVersion/kind/metadata.name required).
   Json Apply(const Resource& r, const std::string& ns, const Json& object,
              const PatchOptions& options = {}, const std::string& subresource = {});
@@ -90,7 +94,9 @@ class Client {
   // Streams watch events until the server closes the stream, on_event returns
   // false, or stop is requested. Decodes line by line whatever the chunk
   // boundaries. Throws ApiError for a non-2xx answer (410 Gone included) and
-  // TransportError when the connection breaks.
+  // TransportError when the connection breaks (or the stream ends mid-event).
+  // An "ERROR" event (e.g. a 410 Status once the watch has started) is handed
+  // to on_event like any other; ApiErrorFromStatus() turns it into an ApiError.
   void Watch(const Resource& r, const std::string& ns, const ListOptions& options,
              const std::function<bool(WatchEvent&&)>& on_event, std::stop_token stop);
 

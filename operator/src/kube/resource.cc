@@ -35,7 +35,8 @@ const Resource kPersistentVolumes{"", "v1", "persistentvolumes", "PersistentVolu
 const Resource kResourceQuotas{"", "v1", "resourcequotas", "ResourceQuota", true};
 const Resource kServiceAccounts{"", "v1", "serviceaccounts", "ServiceAccount", true};
 const Resource kIngresses{"networking.k8s.io", "v1", "ingresses", "Ingress", true};
-const Resource kNetworkPolicies{"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true};
+const Resource kNetworkPolicies{"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy",
+                                true};
 const Resource kLeases{"coordination.k8s.io", "v1", "leases", "Lease", true};
 const Resource kEvents{"events.k8s.io", "v1", "events", "Event", true};
 const Resource kCustomResourceDefinitions{"apiextensions.k8s.io", "v1", "customresourcedefinitions",

@@ -16,9 +16,9 @@
 namespace tfws::kube {
 
 struct HttpRequest {
-  std::string method;        // "GET", "POST", "PUT", "PATCH", "DELETE"
-  std::string path;          // path and already-encoded query: "/api/v1/namespaces/a/pods?limit=500"
-  std::string body;          // empty for GET/DELETE without options
+  std::string method;  // "GET", "POST", "PUT", "PATCH", "DELETE"
+  std::string path;    // path and already-encoded query: "/api/v1/namespaces/a/pods?limit=500"
+  std::string body;    // empty for GET/DELETE without options
   std::string content_type;  // e.g. "application/json", "application/apply-patch+yaml"
   std::string accept = "application/json";
   // Total deadline for the whole exchange, including reading the body (not an

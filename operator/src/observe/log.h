@@ -3,7 +3,10 @@
 //
 // Thread-safe. A Logger is a cheap value (name + bound fields); copy it into
 // whatever needs one. Never pass secrets as messages or fields: keys that look
-// like credentials (token, password, authorization, ...) are redacted anyway.
+// like credentials (token, password, authorization, ...) and values that look
+// like bearer tokens or JWTs are redacted anyway (see RedactFields).
+// Sinks are called outside the stderr lock, so a sink may itself write to
+// stderr (WriteToStderrOnly) but must not log through a Logger.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -58,6 +61,21 @@ LogLevel ParseLogLevel(std::string_view text);
 LogFormat ParseLogFormat(std::string_view text);
 // Renders one record as the single JSON line written to stderr (no newline).
 std::string FormatJson(const LogRecord& record);
+// Renders one record as a human line: "<time> <level> <logger>: <msg> k=v ..." (no newline).
+std::string FormatText(const LogRecord& record);
+// Writes a record to stderr only, in the configured format, never to sinks:
+// for sinks reporting on themselves (the Loki sink's "dropped N lines").
+// Redacts like Logger::Log. Safe to call from a sink's own thread.
+void WriteToStderrOnly(LogLevel level, std::string_view logger, std::string_view message,
+                       Fields fields = {});
+// Redaction applied to every record before it reaches stderr or a sink:
+// - fields (also nested object keys) named like credentials (token, password,
+//   secret, authorization, bearer, private, credential, apikey, ...) -> "[REDACTED]";
+// - the data/stringData of any object with "kind": "Secret" -> "[REDACTED]";
+// - inside any string (fields and the message): "Bearer <x>", "Basic <x>",
+//   JWTs (eyJ...), and "token=<x>"/"password=<x>"-style pairs.
+void RedactFields(Fields& fields);
+std::string RedactText(std::string_view text);
 std::string_view LevelName(LogLevel level);
 
 class Logger {

@@ -18,7 +18,8 @@
 //   which is the same JSON object as the stderr line.
 // - Flush(deadline) waits until everything written before the call is pushed
 //   (true) or the deadline passes (false). Stop(deadline) flushes then ends the
-//   thread; the destructor calls Stop with a short deadline.
+//   thread (a push in flight at the deadline may delay it by up to request_timeout);
+//   the destructor calls Stop with a 2 s deadline.
 // - Thread-safe. Construction throws std::invalid_argument naming --loki-url when
 //   the URL is not http(s)://.
 #pragma once
@@ -87,6 +88,7 @@ struct PendingLine {
   LokiLabels labels;
   std::string timestamp_ns;  // decimal nanoseconds since the epoch
   std::string line;          // FormatJson(record)
+  std::chrono::steady_clock::time_point enqueued{};
   std::size_t bytes() const { return line.size() + timestamp_ns.size() + 64; }
 };
 std::string BuildPushBody(const std::deque<PendingLine>& lines, std::size_t begin, std::size_t end);
@@ -112,8 +114,11 @@ class LokiSink final : public LogSink {
 
  private:
   void Run();
-  bool PushBatchLocked(std::unique_lock<std::mutex>& lock);
+  // Pushes the oldest lines (up to batch_max_bytes); false when the server did
+  // not accept them and they should be retried after a backoff.
+  bool PushOneBatch(std::unique_lock<std::mutex>& lock);
   void CountDroppedLocked(std::uint64_t n);
+  void ReportDropped();
 
   LokiSinkOptions options_;
   std::unique_ptr<LokiPusher> pusher_;
@@ -131,7 +136,8 @@ class LokiSink final : public LogSink {
   std::uint64_t pushed_lines_ = 0;
   bool flush_requested_ = false;
   bool stopping_ = false;
-  std::chrono::steady_clock::time_point oldest_time_{};
+  bool failing_ = false;               // an outage was reported; report recovery once
+  std::chrono::steady_clock::time_point stop_deadline_{};
   std::thread thread_;
 };
 

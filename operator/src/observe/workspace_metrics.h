@@ -43,7 +43,7 @@ struct WorkspaceSample {
   std::string team;          // spec.team / tfws.io/team, "" if unknown
   std::string image;         // container image reference
   std::string gpu_resource;  // "nvidia.com/gpu", "nvidia.com/mig-1g.10gb", "" for CPU-only
-  double gpu_count = 0;      // GPUs allocated (0 while Stopped or CPU-only)
+  double gpu_count = 0;      // GPUs the scheduled Pod holds (0 while Stopped, unscheduled or CPU-only)
   std::string node;          // spec.nodeName of the Pod, "" when not scheduled
   std::string pod;           // Pod name, "" when no Pod exists
   std::string phase;         // status.phase: Pending, Starting, Running, Stopped, Failed, ...

@@ -1,0 +1,26 @@
+// Builds the production Client from a ClusterConfig: cpprest transport, wrapped
+// in the retry / rate-limit / metrics policy (retrying_transport.h).
+#pragma once
+
+#include <memory>
+
+#include "kube/client.h"
+#include "kube/cluster_config.h"
+#include "kube/rate_limiter.h"
+#include "kube/retrying_transport.h"
+#include "observe/machinery_metrics.h"
+
+namespace tfws::kube {
+
+struct ClientOptions {
+  double qps = 20;  // --kube-api-qps; <= 0 turns client-side limiting off
+  int burst = 30;   // --kube-api-burst
+  observe::RequestMetrics* metrics = nullptr;  // not owned; must outlive the client
+  RetryPolicy retry;
+  std::string user_agent;  // default tfws-operator/<version>
+};
+
+// Throws ConfigError when the config cannot be used (e.g. a malformed server URL).
+std::shared_ptr<Client> MakeClient(const ClusterConfig& config, const ClientOptions& options = {});
+
+}  // namespace tfws::kube

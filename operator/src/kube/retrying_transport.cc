@@ -1,0 +1,143 @@
+#include "kube/retrying_transport.h"
+
+#include <algorithm>
+#include <mutex>
+#include <random>
+
+#include "kube/api_error.h"
+
+namespace tfws::kube {
+namespace {
+
+bool IsRetryableStatus(int status) { return status == 429 || (status >= 500 && status != 501); }
+
+std::string HostForMetrics(std::string host) {
+  auto scheme = host.find("://");
+  return scheme == std::string::npos ? host : host.substr(scheme + 3);
+}
+
+}  // namespace
+
+RetryingTransport::RetryingTransport(std::shared_ptr<Transport> inner, RetryPolicy policy,
+                                     Dependencies deps)
+    : inner_(std::move(inner)),
+      policy_(policy),
+      deps_(std::move(deps)),
+      clock_(deps_.clock ? *deps_.clock : RealClock()),
+      metrics_host_(HostForMetrics(inner_->Host())) {
+  policy_.max_attempts = std::max(1, policy_.max_attempts);
+}
+
+double RetryingTransport::Random() const {
+  if (deps_.random) return deps_.random();
+  static std::mutex mutex;
+  static std::mt19937 engine{std::random_device{}()};
+  std::lock_guard lock(mutex);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
+std::chrono::milliseconds RetryingTransport::BackoffFor(int retry) const {
+  auto wait = policy_.initial_backoff;
+  for (int i = 1; i < retry && wait < policy_.max_backoff; ++i) wait *= 2;
+  return std::min(wait, policy_.max_backoff);
+}
+
+void RetryingTransport::Report(const HttpRequest& request, int code, Clock::Duration took) const {
+  if (deps_.metrics)
+    deps_.metrics->RequestDone(request.method, metrics_host_, code, observe::Seconds(took));
+}
+
+HttpResponse RetryingTransport::Send(const HttpRequest& request) {
+  const auto start = clock_.Now();
+  const bool has_deadline = request.deadline.count() > 0;
+  const auto deadline = start + request.deadline;
+  auto time_left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.Now());
+  };
+  auto deadline_error = [&](const std::string& last) {
+    return TransportError(request.method + " " + request.path + ": deadline of " +
+                          std::to_string(request.deadline.count()) + " ms exceeded" +
+                          (last.empty() ? "" : " (last attempt: " + last + ")"));
+  };
+
+  bool refreshed_credentials = false;
+  std::string last_failure;
+  for (int attempt = 1;; ++attempt) {
+    if (deps_.rate_limiter) {
+      auto wait = deps_.rate_limiter->Reserve();
+      if (has_deadline && wait >= deadline - clock_.Now())
+        throw deadline_error("client-side rate limit");
+      if (wait > Clock::Duration::zero()) clock_.SleepFor(wait, {});
+    }
+    HttpRequest attempt_request = request;
+    if (has_deadline) {
+      attempt_request.deadline = time_left();
+      if (attempt_request.deadline.count() <= 0) throw deadline_error(last_failure);
+    }
+
+    const auto attempt_start = clock_.Now();
+    std::chrono::milliseconds wait{0};
+    try {
+      HttpResponse response = inner_->Send(attempt_request);
+      Report(request, response.status, clock_.Now() - attempt_start);
+      if (response.status == 401 && !refreshed_credentials && deps_.credentials &&
+          deps_.credentials->Invalidate()) {
+        refreshed_credentials = true;
+        --attempt;  // a refresh is not a retry
+        continue;
+      }
+      bool retryable =
+          response.status == 429 || (request.idempotent && IsRetryableStatus(response.status));
+      if (!retryable || attempt >= policy_.max_attempts) return response;
+      wait = BackoffFor(attempt);
+      wait = std::chrono::duration_cast<std::chrono::milliseconds>(wait * (0.5 + 0.5 * Random()));
+      if (auto it = response.headers.find("retry-after"); it != response.headers.end()) {
+        try {
+          long seconds = std::stol(it->second);
+          if (seconds >= 0)
+            wait = std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds),
+                                                       policy_.max_retry_after);
+        } catch (const std::exception&) {
+          // Not a number of seconds: keep the backoff.
+        }
+      }
+      last_failure = "HTTP " + std::to_string(response.status);
+      if (has_deadline && wait >= time_left())
+        return response;  // no time for another try: show the answer
+    } catch (const ConfigError&) {
+      throw;  // credentials unavailable: retrying cannot help
+    } catch (const TransportError& e) {
+      Report(request, 0, clock_.Now() - attempt_start);
+      if (!request.idempotent || attempt >= policy_.max_attempts) throw;
+      last_failure = e.what();
+      wait = BackoffFor(attempt);
+      wait = std::chrono::duration_cast<std::chrono::milliseconds>(wait * (0.5 + 0.5 * Random()));
+      if (has_deadline && wait >= time_left()) throw deadline_error(last_failure);
+    }
+    clock_.SleepFor(wait, {});
+  }
+}
+
+HttpResponse RetryingTransport::Stream(const HttpRequest& request, const ChunkHandler& on_chunk,
+                                       std::stop_token stop) {
+  for (bool refreshed = false;;) {
+    if (deps_.rate_limiter && !deps_.rate_limiter->Acquire(stop)) return HttpResponse{};
+    const auto start = clock_.Now();
+    HttpResponse response;
+    try {
+      response = inner_->Stream(request, on_chunk, stop);
+    } catch (const TransportError&) {
+      Report(request, 0, clock_.Now() - start);
+      throw;
+    }
+    Report(request, response.status, clock_.Now() - start);
+    if (response.status == 401 && !refreshed && deps_.credentials &&
+        deps_.credentials->Invalidate()) {
+      refreshed = true;
+      continue;
+    }
+    return response;
+  }
+}
+
+}  // namespace tfws::kube

@@ -1,0 +1,72 @@
+// The policy layer around a raw Transport: rate limit, retries, 401 refresh,
+// per-request metrics. Pure logic over the Transport and Clock seams, so it is
+// unit-tested with a scripted transport and a fake clock.
+//
+// Guarantees of Send():
+//  - every attempt first takes a token from the rate limiter (if any);
+//  - request.deadline bounds the WHOLE call, retries and waits included; each
+//    attempt gets what is left of it;
+//  - 429 is retried for every verb (the server did not process the request),
+//    waiting Retry-After when given, else the backoff;
+//  - 5xx and TransportError are retried only when request.idempotent;
+//  - 401 once: the credential source is invalidated and, when that can help
+//    (an exec plugin re-runs), the request is sent again;
+//  - backoff is exponential with jitter: initial * 2^n, capped, scaled by a
+//    random factor in [0.5, 1];
+//  - every attempt is reported to metrics with its status (0 = no response).
+// Stream() shares the rate limit, 401 handling and metrics but never retries:
+// the watcher above decides how to resume a stream.
+//
+// Thread-safe when the inner transport, credentials and metrics are.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "kube/clock.h"
+#include "kube/cluster_config.h"
+#include "kube/rate_limiter.h"
+#include "kube/transport.h"
+#include "observe/machinery_metrics.h"
+
+namespace tfws::kube {
+
+struct RetryPolicy {
+  int max_attempts = 5;  // 1 = no retries
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{10'000};
+  std::chrono::seconds max_retry_after{60};  // longer Retry-After answers are capped
+};
+
+class RetryingTransport final : public Transport {
+ public:
+  struct Dependencies {
+    std::shared_ptr<RateLimiter> rate_limiter;      // null = unlimited
+    observe::RequestMetrics* metrics = nullptr;     // null = not reported
+    std::shared_ptr<CredentialSource> credentials;  // null = no 401 refresh
+    Clock* clock = nullptr;                         // null = RealClock()
+    std::function<double()> random;                 // uniform [0,1); null = std::mt19937
+  };
+
+  RetryingTransport(std::shared_ptr<Transport> inner, RetryPolicy policy, Dependencies deps);
+
+  HttpResponse Send(const HttpRequest& request) override;
+  HttpResponse Stream(const HttpRequest& request, const ChunkHandler& on_chunk,
+                      std::stop_token stop) override;
+  std::string Host() const override { return inner_->Host(); }
+
+  // The wait before retry number `retry` (1-based), before jitter is applied.
+  std::chrono::milliseconds BackoffFor(int retry) const;
+
+ private:
+  void Report(const HttpRequest& request, int code, Clock::Duration took) const;
+  double Random() const;
+
+  std::shared_ptr<Transport> inner_;
+  RetryPolicy policy_;
+  Dependencies deps_;
+  Clock& clock_;
+  std::string metrics_host_;
+};
+
+}  // namespace tfws::kube

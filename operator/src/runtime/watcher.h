@@ -1,0 +1,94 @@
+// Keeps a Store equal to the server's view of one resource, and tells
+// EventHandlers what changed. An explicit state machine on the caller's thread:
+//
+//   Empty -> Listing --ok--> Watching --server closed stream--> Watching
+//               |                |--410 Gone / Expired--------> Listing (at once)
+//               |                '--transport/other error-----> Backoff -> Watching
+//               '--error--> Backoff -> Listing
+//
+// Listing reads all pages (limit/continue), swaps them into the Store with
+// Store::Replace, and reports adds, updates and the objects that disappeared
+// while we were away (as deletions). Watching resumes from the last
+// resourceVersion seen (bookmarks included) with allowWatchBookmarks and a
+// server-side timeout drawn uniformly from [min,max] (default 5..10 min).
+// Backoff waits are jittered (backoff.h: 800 ms doubling to 30 s), reset after
+// a watch that ended cleanly or stayed healthy for `healthy_watch`.
+//
+// Run() blocks until stop is requested, then returns promptly (the watch
+// stream is cancelled through the stop_token; backoff waits wake up). Handlers
+// must be added before Run(). State()/LastResourceVersion() are thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "observe/log.h"
+#include "runtime/backoff.h"
+#include "runtime/clock.h"
+#include "runtime/event_handler.h"
+#include "runtime/lister_watcher.h"
+#include "runtime/store.h"
+
+namespace tfws::runtime {
+
+enum class WatcherState { kEmpty, kListing, kWatching, kBackoff, kStopped };
+const char* WatcherStateName(WatcherState state);
+
+struct WatcherOptions {
+  int page_size = 500;
+  Duration min_watch_timeout = std::chrono::minutes(5);
+  Duration max_watch_timeout = std::chrono::minutes(10);
+  Duration initial_backoff = std::chrono::milliseconds(800);
+  Duration max_backoff = std::chrono::seconds(30);
+  double backoff_jitter = 1.0;
+  Duration healthy_watch = std::chrono::minutes(1);
+  Clock* clock = nullptr;         // default: SystemClock
+  RandomSource random;            // default: DefaultRandomSource()
+  std::string name = "watcher";   // logger name suffix, e.g. "pods"
+};
+
+class Watcher {
+ public:
+  Watcher(ListerWatcher& lister_watcher, Store& store, WatcherOptions options = {});
+
+  void AddHandler(std::shared_ptr<EventHandler> handler);
+  // Called on every state transition (tests and health reporting).
+  void SetStateObserver(std::function<void(WatcherState)> observer);
+
+  void Run(std::stop_token stop);
+
+  WatcherState State() const;
+  std::string LastResourceVersion() const;
+  // Number of completed lists (the first one included).
+  int Lists() const;
+
+ private:
+  enum class WatchEnd { kClosed, kGone, kFailed, kStopped };
+  void SetState(WatcherState state);
+  void ListAndReplace();
+  WatchEnd WatchOnce(std::stop_token stop);
+  bool ApplyEvent(kube::WatchEvent&& event, WatchEnd& end);
+  void SetLastResourceVersion(std::string rv);
+  template <typename F>
+  void Notify(F&& call);
+
+  ListerWatcher& lw_;
+  Store& store_;
+  WatcherOptions options_;
+  Clock& clock_;
+  Backoff backoff_;
+  observe::Logger log_;
+  std::vector<std::shared_ptr<EventHandler>> handlers_;
+  std::function<void(WatcherState)> observer_;
+
+  mutable std::mutex mu_;
+  WatcherState state_ = WatcherState::kEmpty;
+  std::string last_rv_;
+  int lists_ = 0;
+};
+
+}  // namespace tfws::runtime

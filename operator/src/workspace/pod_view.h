@@ -1,0 +1,34 @@
+// Reads a workspace Pod as the API server reports it and says, in plain
+// words, where it is in its life: scheduled or not and why, running, ready,
+// failed, waiting on an image or crash-looping. Pure; no I/O.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace tfws::workspace {
+
+struct PodView {
+  bool exists = false;
+  bool terminating = false;    // metadata.deletionTimestamp set
+  std::string phase;           // Pending, Running, Succeeded, Failed, Unknown
+  std::string node;            // spec.nodeName
+  bool scheduled = false;      // PodScheduled=True
+  bool unschedulable = false;  // PodScheduled=False, reason Unschedulable
+  std::string schedule_message;  // the scheduler's own words, e.g. "0/5 nodes are available: ..."
+  bool ready = false;          // Ready=True
+  bool failed = false;         // phase Failed/Succeeded: the pod will never run again
+  // A container stuck waiting (ImagePullBackOff, ErrImagePull, CrashLoopBackOff,
+  // CreateContainerConfigError, ...), with its message; empty when none.
+  std::string waiting_reason;
+  std::string waiting_message;
+  int restart_count = 0;       // of the workspace container
+  std::string created_at;      // metadata.creationTimestamp
+  std::string ready_since;     // lastTransitionTime of Ready=True
+  std::string started_at;      // status.startTime
+};
+
+PodView ViewPod(const nlohmann::json* pod);
+
+}  // namespace tfws::workspace

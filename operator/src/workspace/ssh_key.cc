@@ -1,0 +1,107 @@
+#include "workspace/ssh_key.h"
+
+#include <array>
+#include <cstdint>
+
+namespace tfws::workspace {
+namespace {
+
+constexpr std::array<std::string_view, 7> kKeyTypes = {
+    "ssh-ed25519",         "ssh-rsa",
+    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+};
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Strict standard base64 (with padding); false when malformed.
+bool DecodeBase64(std::string_view text, std::string& out) {
+  if (text.empty() || text.size() % 4 != 0) return false;
+  out.clear();
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int j = 0; j < 4; ++j) {
+      char c = text[i + j];
+      if (c == '=') {
+        if (i + 4 != text.size() || j < 2) return false;
+        v[j] = 0;
+        ++pad;
+      } else {
+        if (pad > 0) return false;
+        v[j] = Base64Value(c);
+        if (v[j] < 0) return false;
+      }
+    }
+    std::uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+    out.push_back(static_cast<char>((n >> 16) & 0xFF));
+    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xFF));
+    if (pad < 1) out.push_back(static_cast<char>(n & 0xFF));
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> OpenSshKeyProblem(std::string_view line) {
+  line = Trim(line);
+  if (line.empty()) return "the key is empty";
+  if (line.find('\n') != std::string_view::npos) return "one key per entry (the value contains a line break)";
+  std::size_t space = line.find_first_of(" \t");
+  if (space == std::string_view::npos) return "expected \"<type> <base64> [comment]\"";
+  std::string_view type = line.substr(0, space);
+  bool known = false;
+  for (std::string_view t : kKeyTypes) known = known || t == type;
+  if (!known) {
+    if (type.find("PRIVATE") != std::string_view::npos || line.rfind("-----BEGIN", 0) == 0) {
+      return "this looks like a private key: paste the public key (the .pub file) instead";
+    }
+    return "unknown key type \"" + std::string(type) +
+           "\" (expected ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521 or sk-...@openssh.com)";
+  }
+  std::string_view rest = Trim(line.substr(space));
+  std::string_view blob_text = rest.substr(0, rest.find_first_of(" \t"));
+  std::string blob;
+  if (!DecodeBase64(blob_text, blob)) return "the key data is not valid base64";
+  if (blob.size() < 4) return "the key data is too short";
+  std::uint32_t n = (static_cast<unsigned char>(blob[0]) << 24) | (static_cast<unsigned char>(blob[1]) << 16) |
+                    (static_cast<unsigned char>(blob[2]) << 8) | static_cast<unsigned char>(blob[3]);
+  if (n != type.size() || blob.size() < 4 + n || std::string_view(blob).substr(4, n) != type) {
+    return "the key data does not match its type \"" + std::string(type) + "\"";
+  }
+  return std::nullopt;
+}
+
+AuthorizedKeysCheck CheckAuthorizedKeys(std::string_view text) {
+  AuthorizedKeysCheck result;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = Trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++line_no;
+    if (line.empty() || line.front() == '#') continue;
+    if (auto problem = OpenSshKeyProblem(line)) {
+      result.problems.push_back("line " + std::to_string(line_no) + ": " + *problem);
+    } else {
+      result.keys.emplace_back(line);
+    }
+  }
+  return result;
+}
+
+}  // namespace tfws::workspace

@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""Checks the objects `helm template` rendered from the tfws-operator chart.
+
+Usage: assert_rendered.py default|all-on RENDERED.yaml VALUES.yaml...
+Prints one "ok"/"FAIL" line per property and exits 1 when any failed. VALUES are the values files
+the render used (the chart's values.yaml first), merged like helm does, so expectations follow them.
+"""
+import sys
+
+import yaml
+
+failures = 0
+
+
+def expect(description, condition):
+    global failures
+    print(("ok   " if condition else "FAIL ") + description)
+    if not condition:
+        failures += 1
+
+
+def merge(base, override):
+    """Helm's merge of values files: maps merge key by key, everything else is replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = merge(base.get(k), v) if k in base else v
+        return out
+    return override
+
+
+def objects_of(docs, kind):
+    return [d for d in docs if d.get("kind") == kind]
+
+
+def one(docs, kind):
+    found = objects_of(docs, kind)
+    expect(f"exactly one {kind} is rendered (got {len(found)})", len(found) == 1)
+    return found[0] if found else {}
+
+
+# The least-privilege table of the chart: (apiGroup, resource) -> verbs. Anything else is a finding.
+NAMESPACED_RULES = {
+    ("tfws.io", "tfworkspaces"): {"get", "list", "watch", "update", "patch"},
+    ("tfws.io", "tfworkspaces/status"): {"get", "update", "patch"},
+    ("tfws.io", "tfworkspaces/finalizers"): {"update"},
+    **{("", r): {"get", "list", "watch", "create", "update", "patch", "delete"}
+       for r in ("pods", "services", "secrets", "persistentvolumeclaims")},
+    **{("networking.k8s.io", r): {"get", "list", "watch", "create", "update", "patch", "delete"}
+       for r in ("ingresses", "networkpolicies")},
+    ("events.k8s.io", "events"): {"create", "patch", "update"},
+    ("", "resourcequotas"): {"get", "list", "watch"},
+}
+NODE_RULES = {("", "nodes"): {"get", "list", "watch"}}
+
+
+def rule_table(role):
+    table = {}
+    for rule in role.get("rules", []):
+        for group in rule.get("apiGroups", []):
+            for resource in rule.get("resources", []):
+                expect(f"{role['kind']} {role['metadata']['name']}: no wildcard in {group}/{resource}",
+                       "*" not in rule.get("verbs", []) and resource != "*" and group != "*")
+                table.setdefault((group, resource), set()).update(rule.get("verbs", []))
+    return table
+
+
+def check_deployment(docs, values, release_ns):
+    dep = one(docs, "Deployment")
+    pod = dep["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    sc, psc = container.get("securityContext", {}), pod.get("securityContext", {})
+    expect("Deployment: replicas = replicaCount", dep["spec"]["replicas"] == values["replicaCount"])
+    expect("Pod: runAsNonRoot with a non-zero runAsUser",
+           psc.get("runAsNonRoot") is True and psc.get("runAsUser", 0) != 0)
+    expect("Pod: seccompProfile RuntimeDefault", psc.get("seccompProfile", {}).get("type") == "RuntimeDefault")
+    expect("container: readOnlyRootFilesystem", sc.get("readOnlyRootFilesystem") is True)
+    expect("container: allowPrivilegeEscalation false", sc.get("allowPrivilegeEscalation") is False)
+    expect("container: capabilities drop ALL", sc.get("capabilities", {}).get("drop") == ["ALL"])
+    expect("container: resources requests and limits set",
+           bool(container.get("resources", {}).get("requests")) and bool(container.get("resources", {}).get("limits")))
+    health_port = values["health"]["port"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    expect("container: ports metrics and health from values",
+           ports == {"metrics": values["metrics"]["port"], "health": health_port})
+    expect("liveness probe: GET /healthz on the health port",
+           container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"})
+    expect("readiness probe: GET /readyz on the health port",
+           container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"})
+    args = container["args"]
+    expect("flags: --config=/etc/tfws/config.yaml", "--config=/etc/tfws/config.yaml" in args)
+    expect("flags: --workers from values", f"--workers={values['workers']}" in args)
+    expect("flags: metrics and health bind addresses from values",
+           f"--metrics-bind-address=:{values['metrics']['port']}" in args
+           and f"--health-probe-bind-address=:{health_port}" in args)
+    le = values["leaderElection"]
+    expect("flags: --leader-elect with the Lease namespace and id",
+           "--leader-elect" in args
+           and f"--leader-election-namespace={le['namespace'] or release_ns}" in args
+           and f"--leader-election-id={le['id']}" in args)
+    expect("flags: log format and level from values",
+           f"--log-format={values['logging']['format']}" in args and f"--log-level={values['logging']['level']}" in args)
+    expect("flags: kube API qps and burst from values",
+           f"--kube-api-qps={values['kubeApi']['qps']:g}" in args and f"--kube-api-burst={values['kubeApi']['burst']}" in args)
+    known = ("--config=", "--workers=", "--metrics-bind-address=", "--health-probe-bind-address=",
+             "--watch-namespaces=", "--leader-elect", "--leader-election-namespace=", "--leader-election-id=",
+             "--log-format=", "--log-level=", "--loki-url=", "--loki-tenant=", "--loki-labels=",
+             "--kube-api-qps=", "--kube-api-burst=")
+    expect("flags: only flags of the operator's contract", all(a.startswith(known) for a in args))
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    expect("config mounted read-only at /etc/tfws", mounts.get("/etc/tfws", {}).get("readOnly") is True)
+    expect("Pod template: checksum/config annotation",
+           len(dep["spec"]["template"]["metadata"]["annotations"].get("checksum/config", "")) == 64)
+    return dep, args
+
+
+def check_common(docs, values, release_ns):
+    dep, args = check_deployment(docs, values, release_ns)
+    cm = [c for c in objects_of(docs, "ConfigMap") if "config.yaml" in c.get("data", {})]
+    expect("ConfigMap with key config.yaml is rendered", len(cm) == 1)
+    if cm:
+        want = dict(values["config"], operatorNamespace=values["config"].get("operatorNamespace") or release_ns)
+        expect("config.yaml = values .config, operatorNamespace defaulted to the release namespace",
+               yaml.safe_load(cm[0]["data"]["config.yaml"]) == want)
+        volume = [v for v in dep["spec"]["template"]["spec"]["volumes"] if v["name"] == "config"]
+        expect("Deployment mounts that ConfigMap", volume and volume[0]["configMap"]["name"] == cm[0]["metadata"]["name"])
+    svc = [s for s in objects_of(docs, "Service") if s["metadata"]["name"].endswith("-metrics")]
+    expect("metrics Service with port named metrics",
+           len(svc) == 1 and [p["name"] for p in svc[0]["spec"]["ports"]] == ["metrics"])
+    sa = one(docs, "ServiceAccount")
+    expect("Deployment runs as the chart's ServiceAccount",
+           dep["spec"]["template"]["spec"]["serviceAccountName"] == sa.get("metadata", {}).get("name"))
+    lease_roles = [r for r in objects_of(docs, "Role") if r["metadata"]["name"].endswith("-leader-election")]
+    expect("one leader-election Role", len(lease_roles) == 1)
+    if lease_roles:
+        lease_ns = values["leaderElection"]["namespace"] or release_ns
+        table = rule_table(lease_roles[0])
+        expect(f"leader-election Role lives in {lease_ns}", lease_roles[0]["metadata"]["namespace"] == lease_ns)
+        expect("leader-election Role: leases get/create/update only",
+               table == {("coordination.k8s.io", "leases"): {"get", "create", "update"}})
+    for binding in objects_of(docs, "RoleBinding") + objects_of(docs, "ClusterRoleBinding"):
+        subjects = binding.get("subjects", [])
+        expect(f"{binding['kind']} {binding['metadata']['name']} binds only the chart's ServiceAccount",
+               subjects == [{"kind": "ServiceAccount", "name": sa["metadata"]["name"], "namespace": release_ns}])
+    return dep, args
+
+
+def check_default(docs, values, release_ns):
+    dep, args = check_common(docs, values, release_ns)
+    cluster_role = one(docs, "ClusterRole")
+    expect("cluster-wide mode: ClusterRole = namespaced rules + node rules, nothing else",
+           rule_table(cluster_role) == {**NAMESPACED_RULES, **NODE_RULES})
+    expect("cluster-wide mode: no --watch-namespaces flag", not any(a.startswith("--watch-namespaces") for a in args))
+    expect("no Loki flags by default", not any(a.startswith("--loki") for a in args))
+    for kind in ("ServiceMonitor", "PrometheusRule", "NetworkPolicy", "PodDisruptionBudget"):
+        expect(f"{kind} is off by default", not objects_of(docs, kind))
+    expect("no dashboard ConfigMaps by default",
+           not [c for c in objects_of(docs, "ConfigMap") if c["metadata"].get("labels", {}).get("grafana_dashboard")])
+    expect("image = repository:appVersion", dep["spec"]["template"]["spec"]["containers"][0]["image"] == "tfws/tfws-operator:0.1.0")
+
+
+def check_all_on(docs, values, release_ns):
+    dep, args = check_common(docs, values, release_ns)
+    watched = values["watchNamespaces"]
+    expect("flags: --watch-namespaces lists the watched namespaces", f"--watch-namespaces={','.join(watched)}" in args)
+    cluster_role = one(docs, "ClusterRole")
+    expect("namespaced mode: the ClusterRole only reads nodes", rule_table(cluster_role) == NODE_RULES)
+    workspace_roles = [r for r in objects_of(docs, "Role") if not r["metadata"]["name"].endswith("-leader-election")]
+    expect("namespaced mode: one Role per watched namespace",
+           sorted(r["metadata"]["namespace"] for r in workspace_roles) == sorted(watched))
+    for role in workspace_roles:
+        expect(f"Role in {role['metadata']['namespace']} = the namespaced rules", rule_table(role) == NAMESPACED_RULES)
+    bound = sorted(b["metadata"]["namespace"] for b in objects_of(docs, "RoleBinding")
+                   if not b["metadata"]["name"].endswith("-leader-election"))
+    expect("namespaced mode: one RoleBinding per watched namespace", bound == sorted(watched))
+    loki = values["logging"]["loki"]
+    labels = ",".join(f"{k}={loki['labels'][k]}" for k in sorted(loki["labels"]))
+    expect("flags: Loki url, tenant and sorted labels",
+           f"--loki-url={loki['url']}" in args and f"--loki-tenant={loki['tenant']}" in args
+           and f"--loki-labels={labels}" in args)
+    image = values["image"]
+    expect("image = repository@digest when a digest is set",
+           dep["spec"]["template"]["spec"]["containers"][0]["image"] == f"{image['repository']}@{image['digest']}")
+    expect("imagePullSecrets from values", dep["spec"]["template"]["spec"]["imagePullSecrets"] == values["imagePullSecrets"])
+    for key in ("nodeSelector", "tolerations", "affinity", "priorityClassName"):
+        expect(f"Pod {key} from values", dep["spec"]["template"]["spec"].get(key) == values[key])
+    sm = one(docs, "ServiceMonitor")
+    expect("ServiceMonitor: release label from values",
+           sm.get("metadata", {}).get("labels", {}).get("release") == values["metrics"]["serviceMonitor"]["release"])
+    expect("ServiceMonitor: scrapes the port named metrics",
+           [e["port"] for e in sm.get("spec", {}).get("endpoints", [])] == ["metrics"])
+    svc = [s for s in objects_of(docs, "Service") if s["metadata"]["name"].endswith("-metrics")][0]
+    expect("ServiceMonitor selects the metrics Service",
+           all(svc["metadata"]["labels"].get(k) == v for k, v in sm["spec"]["selector"]["matchLabels"].items()))
+    rule = one(docs, "PrometheusRule")
+    groups = rule.get("spec", {}).get("groups") or []
+    expect(f"PrometheusRule carries the rule groups of rules/*.yaml ({len(groups)} groups)",
+           len(groups) > 0 and all(g.get("name") and g.get("rules") for g in groups))
+    dashboards = [c for c in objects_of(docs, "ConfigMap") if c["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    expect(f"dashboard ConfigMaps labelled grafana_dashboard: \"1\" ({len(dashboards)})", len(dashboards) > 0)
+    for cm in dashboards:
+        ((name, text),) = cm["data"].items()
+        try:
+            dashboard = yaml.safe_load(text)
+            valid = isinstance(dashboard, dict) and "panels" in dashboard
+        except yaml.YAMLError:
+            valid = False
+        expect(f"dashboard {name} is Grafana JSON with panels, in namespace {values['dashboards']['namespace']}",
+               valid and cm["metadata"]["namespace"] == values["dashboards"]["namespace"])
+    netpol = one(docs, "NetworkPolicy")
+    expect("NetworkPolicy selects the operator Pods",
+           netpol.get("spec", {}).get("podSelector", {}).get("matchLabels") == dep["spec"]["selector"]["matchLabels"])
+    expect("NetworkPolicy: Ingress and Egress", netpol.get("spec", {}).get("policyTypes") == ["Ingress", "Egress"])
+    pdb = one(docs, "PodDisruptionBudget")
+    expect("PodDisruptionBudget: minAvailable from values",
+           pdb.get("spec", {}).get("minAvailable") == values["podDisruptionBudget"]["minAvailable"])
+
+
+def main():
+    mode, rendered, value_files = sys.argv[1], sys.argv[2], sys.argv[3:]
+    with open(rendered) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    values = {}
+    for path in value_files:
+        with open(path) as f:
+            values = merge(values, yaml.safe_load(f) or {})
+    release_ns = "tfws-system"
+    {"default": check_default, "all-on": check_all_on}[mode](docs, values, release_ns)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

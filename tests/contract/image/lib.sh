@@ -1,0 +1,133 @@
+# shellcheck shell=bash
+# Shared by tests/contract/image_*.sh: they run the workspace image's own files (sshd_config,
+# supervisord.conf, entrypoint.sh) with Debian's sshd, Jupyter Notebook 6.4 and supervisord, as a
+# non-root user, on loopback ports, with image paths substituted into a private directory.
+set -euo pipefail
+
+ROOT=${TFWS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+IMAGE_DIR=$ROOT/images/tf29-workspace
+# Debian's tools first: a Python from pyenv or pip must not shadow Debian's Jupyter.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+PASSED=0
+FAILED=0
+ok() { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$*"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+finish() { echo "$PASSED passed, $FAILED failed"; ((FAILED == 0)); }
+
+# Stops background servers started by the test, keeping the test's exit status.
+BACKGROUND_PIDS=()
+stop_background() {
+  local pid
+  for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BACKGROUND_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  BACKGROUND_PIDS=()
+}
+
+require_commands() {
+  local c missing=()
+  for c in "$@"; do command -v "$c" >/dev/null || missing+=("$c"); done
+  ((${#missing[@]} == 0)) || { echo "FAIL: missing commands: ${missing[*]} (run hack/install-deps)" >&2; exit 1; }
+}
+
+# Prints a TCP port that is free on 127.0.0.1 right now.
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for "description" timeout_seconds command...: polls until the command succeeds.
+wait_for() {
+  local what=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { echo "timed out after ${timeout}s waiting for $what" >&2; return 1; }
+    sleep 0.2
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Sets RUN_USER, RUN_UID, RUN_GROUP and WORK (a private directory whose parents are not
+# world-writable, as sshd's StrictModes requires). As root, the servers run as a dedicated
+# non-root user "tfws-contract" (created once, like the image's tfws user); otherwise as the caller.
+setup_user_and_workdir() {
+  if [[ $(id -u) -eq 0 ]]; then
+    RUN_USER=tfws-contract
+    if ! getent passwd "$RUN_USER" >/dev/null; then
+      useradd --no-create-home --home-dir /nonexistent --shell /bin/bash --user-group "$RUN_USER"
+    fi
+    WORK=$(mktemp -d /var/lib/tfws-contract.XXXXXX)
+  else
+    RUN_USER=$(id -un)
+    mkdir -p "$HOME/.cache"
+    WORK=$(mktemp -d "$HOME/.cache/tfws-contract.XXXXXX")
+  fi
+  chmod 0755 "$WORK"
+  RUN_UID=$(id -u "$RUN_USER")
+  RUN_GROUP=$(id -gn "$RUN_USER")
+  set_as_user
+}
+
+# Runs a command as RUN_USER: "${AS_USER[@]}" cmd... (empty when the caller is that user). setpriv
+# execs the command in place, so "$!" of `"${AS_USER[@]}" server &` is the server's own PID.
+set_as_user() {
+  AS_USER=()
+  [[ $(id -un) == "$RUN_USER" ]] || AS_USER=(setpriv --reuid="$RUN_UID" --regid="$(id -g "$RUN_USER")" --init-groups --)
+}
+as_user() { "${AS_USER[@]}" "$@"; }
+
+# Lays out the Pod's filesystem under $WORK like the workspace Pod has it:
+#   home/tfws  emptyDir (world-writable, root-owned like kubelet makes it)
+#   tmp        emptyDir
+#   tf         the workspace PVC (Jupyter's notebook dir)
+#   var/lib/tfws/ssh  the image's directory for authorized_keys (owned by the user, 0700)
+#   etc/tfws/ssh/authorized_keys  the mounted Secret (root-owned, 0644)
+make_pod_filesystem() {
+  mkdir -p "$WORK"/{home/tfws,tmp,tf,var/lib/tfws/ssh,etc/tfws/ssh}
+  chmod 0777 "$WORK/home/tfws"
+  chmod 1777 "$WORK/tmp"
+  chmod 0755 "$WORK/var" "$WORK/var/lib" "$WORK/etc" "$WORK/etc/tfws" "$WORK/etc/tfws/ssh"
+  if [[ $(id -u) -eq 0 ]]; then
+    chown "$RUN_USER:$RUN_GROUP" "$WORK/tf" "$WORK/var/lib/tfws" "$WORK/var/lib/tfws/ssh"
+  fi
+  chmod 0700 "$WORK/var/lib/tfws" "$WORK/var/lib/tfws/ssh"
+}
+
+# The image's files with image paths replaced by $WORK paths (and the port/user of this run).
+# Prints the substituted file's path. Only the listed substitutions are made, so the rest of the
+# file is byte-for-byte what the image carries.
+substitute() {  # source destination sed-expressions...
+  local src=$1 dst=$2; shift 2
+  local args=()
+  local e
+  for e in "$@"; do args+=(-e "$e"); done
+  sed "${args[@]}" "$src" >"$dst"
+  chmod 0644 "$dst"
+}
+
+# The image's sshd_config for this run: port, loopback listen address, $WORK paths and the run
+# user substituted (9 lines); written to $WORK/etc/tfws/sshd_config.
+render_sshd_config() {  # port
+  substitute "$IMAGE_DIR/sshd_config" "$WORK/etc/tfws/sshd_config" \
+    "s|^Port 2222$|Port $1|" \
+    "s|^ListenAddress 0.0.0.0$|ListenAddress 127.0.0.1|" \
+    "/^ListenAddress ::$/d" \
+    "s|/tmp/|$WORK/tmp/|g" \
+    "s|/var/lib/tfws/ssh/|$WORK/var/lib/tfws/ssh/|" \
+    "s|^AllowUsers tfws$|AllowUsers $RUN_USER|"
+}
+
+# Runs the image's entrypoint as RUN_USER with the Pod's environment and $WORK paths. Extra
+# NAME=VALUE arguments come first and override the defaults.
+# With RUN_EXEC=exec the calling (sub)shell is replaced, so `RUN_EXEC=exec run_entrypoint &` leaves
+# "$!" = the PID that becomes supervisord (the entrypoint execs it), like PID 1 in the container.
+run_entrypoint() {
+  ${RUN_EXEC:-} "${AS_USER[@]}" env -i PATH="$PATH" HOME="$WORK/home/tfws" TFWS_SSH_ENABLED=true \
+    TFWS_BASE_URL=/tfws/team-a/nb/ JUPYTER_TOKEN=contract-token \
+    TFWS_SSH_RUNTIME_DIR="$WORK/tmp/tfws-ssh" \
+    TFWS_AUTHORIZED_KEYS_SOURCE="$WORK/etc/tfws/ssh/authorized_keys" \
+    TFWS_AUTHORIZED_KEYS_DIR="$WORK/var/lib/tfws/ssh" \
+    TFWS_SUPERVISORD_CONF="$WORK/etc/tfws/supervisord.conf" \
+    "$@" bash "$IMAGE_DIR/entrypoint.sh"
+}

@@ -1,0 +1,119 @@
+#include "testenv_fixture.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "kube/api_error.h"
+#include "kube/config_loader.h"
+#include "kube/kubeconfig.h"
+
+namespace tfws::e2e {
+
+std::string TestenvDir() {
+  const char* dir = std::getenv("TFWS_TESTENV_DIR");
+  return dir && *dir ? dir : "/tmp/tfws-testenv";
+}
+
+std::string KubeconfigPath() {
+  const char* env = std::getenv("KUBECONFIG");
+  return env && *env ? env : TestenvDir() + "/kubeconfig";
+}
+
+std::string AuditLogPath() { return TestenvDir() + "/audit.log"; }
+std::string TestenvScript() { return TFWS_SOURCE_DIR "/hack/testenv"; }
+std::string TestenvFile(const std::string& name) { return TestenvDir() + "/" + name; }
+
+kube::ClusterConfig LoadTestenvConfig() {
+  std::string path = KubeconfigPath();
+  std::error_code ec;
+  std::string first = path.substr(0, path.find(':'));
+  if (!std::filesystem::exists(first, ec)) {
+    throw std::runtime_error("no testenv cluster: " + first +
+                             " does not exist. Start one with `TFWS_TESTENV_DIR=" + TestenvDir() +
+                             " " + TestenvScript() + " up` (or set KUBECONFIG)");
+  }
+  kube::ConfigSourceOptions options;
+  options.kubeconfig = path.find(':') == std::string::npos ? path : "";
+  if (options.kubeconfig.empty()) {
+    return kube::Kubeconfig::LoadFiles({first}).Resolve();
+  }
+  return kube::LoadClusterConfig(options);
+}
+
+std::shared_ptr<kube::Client> MakeTestenvClient(const kube::ClientOptions& options) {
+  return kube::MakeClient(LoadTestenvConfig(), options);
+}
+
+std::string UniqueName(const std::string& prefix) {
+  static thread_local std::mt19937 engine{std::random_device{}()};
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string name = prefix + "-";
+  for (int i = 0; i < 6; ++i) name += kAlphabet[std::uniform_int_distribution<int>(0, 35)(engine)];
+  return name;
+}
+
+bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds interval) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    try {
+      if (predicate()) return true;
+    } catch (const std::exception&) {
+      // not yet
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(interval);
+  }
+}
+
+int RunCommand(const std::string& command, std::string* output) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    if (output) output->append(buffer, n);
+  }
+  int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void TestenvTest::SetUp() {
+  try {
+    client_ = MakeTestenvClient();
+  } catch (const std::exception& e) {
+    GTEST_FAIL() << e.what();
+  }
+}
+
+const std::string& TestenvTest::ns() {
+  if (!namespace_) {
+    std::string name = UniqueName("e2e");
+    client_->Create(kube::resources::kNamespaces, "",
+                    {{"apiVersion", "v1"},
+                     {"kind", "Namespace"},
+                     {"metadata", {{"name", name}, {"labels", {{"tfws.io/e2e", "true"}}}}}});
+    // The service-account controller creates "default"; pods need it.
+    WaitFor(
+        [&] { return !client_->Get(kube::resources::kServiceAccounts, name, "default").is_null(); },
+        std::chrono::seconds(30));
+    namespace_ = name;
+  }
+  return *namespace_;
+}
+
+void TestenvTest::TearDown() {
+  if (namespace_ && client_) {
+    try {
+      client_->Delete(kube::resources::kNamespaces, "", *namespace_,
+                      {.propagation_policy = "Background"});
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "deleting namespace " << *namespace_ << ": " << e.what();
+    }
+  }
+}
+
+}  // namespace tfws::e2e

@@ -1,0 +1,94 @@
+#include "runtime/cache_trim.h"
+
+#include <gtest/gtest.h>
+
+namespace tfws::runtime {
+namespace {
+
+using kube::Json;
+
+Json ServerPod() {
+  return Json::parse(R"({
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {
+      "name": "ws", "namespace": "team-a", "uid": "u1", "resourceVersion": "42",
+      "labels": {"tfws.io/workspace": "ws"},
+      "annotations": {"tfws.io/spec-hash": "abc",
+                      "kubectl.kubernetes.io/last-applied-configuration": "{...}"},
+      "ownerReferences": [{"apiVersion": "tfws.io/v1alpha1", "kind": "TFWorkspace", "name": "ws",
+                           "uid": "o1", "controller": true}],
+      "managedFields": [{"manager": "tfws-operator", "operation": "Apply", "fieldsV1": {"f:spec": {}}}]
+    },
+    "spec": {
+      "nodeName": "gpu-a100-0",
+      "securityContext": {"runAsUser": 1000},
+      "containers": [{"name": "workspace", "image": "tensorflow/tensorflow:2.9.0-gpu-jupyter",
+                      "command": ["jupyter"], "env": [{"name": "JUPYTER_TOKEN"}],
+                      "resources": {"limits": {"nvidia.com/gpu": "1"}},
+                      "ports": [{"name": "http", "containerPort": 8888}]}],
+      "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "ws-home"}},
+                  {"name": "shm", "emptyDir": {"medium": "Memory"}}]
+    },
+    "status": {"phase": "Running", "podIP": "10.0.0.5",
+               "conditions": [{"type": "Ready", "status": "True"}],
+               "containerStatuses": [{"name": "workspace", "ready": true, "restartCount": 2,
+                                      "containerID": "kwok://x", "state": {"running": {}}}]}
+  })");
+}
+
+TEST(TrimForCache, DropsManagedFieldsAndLastAppliedConfigurationFromEveryKind) {
+  Json secret = {{"kind", "Secret"},
+                 {"metadata",
+                  {{"name", "s"},
+                   {"managedFields", Json::array()},
+                   {"annotations", {{"kubectl.kubernetes.io/last-applied-configuration", "{}"}}}}},
+                 {"data", {{"token", "dA=="}}}};
+  Json trimmed = TrimForCache("Secret")(secret);
+  EXPECT_EQ(trimmed, (Json{{"kind", "Secret"}, {"metadata", {{"name", "s"}}}, {"data", {{"token", "dA=="}}}}));
+}
+
+TEST(TrimForCache, KeepsWhatTheControllerReadsFromAPod) {
+  Json trimmed = TrimForCache("Pod")(ServerPod());
+  const Json& meta = trimmed["metadata"];
+  EXPECT_FALSE(meta.contains("managedFields"));
+  EXPECT_EQ(meta["annotations"], (Json{{"tfws.io/spec-hash", "abc"}}));
+  EXPECT_EQ(meta["ownerReferences"][0]["uid"], "o1");
+  EXPECT_EQ(meta["labels"]["tfws.io/workspace"], "ws");
+  EXPECT_EQ(trimmed["spec"]["nodeName"], "gpu-a100-0");
+  const Json& c = trimmed["spec"]["containers"][0];
+  EXPECT_EQ(c["image"], "tensorflow/tensorflow:2.9.0-gpu-jupyter");
+  EXPECT_EQ(c["resources"]["limits"]["nvidia.com/gpu"], "1");
+  EXPECT_EQ(c["ports"][0]["containerPort"], 8888);
+  EXPECT_EQ(trimmed["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"], "ws-home");
+  EXPECT_EQ(trimmed["status"]["phase"], "Running");
+  EXPECT_EQ(trimmed["status"]["containerStatuses"][0]["restartCount"], 2);
+  EXPECT_EQ(trimmed["status"]["conditions"][0]["type"], "Ready");
+}
+
+TEST(TrimForCache, DropsPodFieldsTheControllerNeverReads) {
+  Json trimmed = TrimForCache("Pod")(ServerPod());
+  EXPECT_FALSE(trimmed["spec"].contains("securityContext"));
+  EXPECT_FALSE(trimmed["spec"]["containers"][0].contains("env"));
+  EXPECT_FALSE(trimmed["spec"]["containers"][0].contains("command"));
+  EXPECT_FALSE(trimmed["spec"]["volumes"][1].contains("emptyDir"));
+  EXPECT_FALSE(trimmed["status"]["containerStatuses"][0].contains("containerID"));
+  EXPECT_LT(trimmed.dump().size(), ServerPod().dump().size());
+}
+
+TEST(TrimForCache, DropsTheImageListFromNodes) {
+  Json node = {{"kind", "Node"},
+               {"metadata", {{"name", "n"}, {"labels", {{"nvidia.com/gpu.compute.major", "8"}}}}},
+               {"status", {{"images", Json::array({{{"names", {"a"}}}})}, {"allocatable", {{"nvidia.com/gpu", "8"}}}}}};
+  Json trimmed = TrimForCache("Node")(node);
+  EXPECT_FALSE(trimmed["status"].contains("images"));
+  EXPECT_EQ(trimmed["status"]["allocatable"]["nvidia.com/gpu"], "8");
+  EXPECT_EQ(trimmed["metadata"]["labels"]["nvidia.com/gpu.compute.major"], "8");
+}
+
+TEST(KeepOnly, KeepsUnexpectedShapesInsteadOfThrowing) {
+  EXPECT_EQ(KeepOnly(Json("text"), Json{{"a", true}}), Json("text"));
+  EXPECT_EQ(KeepOnly(Json{{"a", 1}, {"b", 2}}, Json{{"a", true}}), (Json{{"a", 1}}));
+}
+
+}  // namespace
+}  // namespace tfws::runtime

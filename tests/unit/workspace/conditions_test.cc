@@ -1,0 +1,93 @@
+#include "workspace/conditions.h"
+
+#include <gtest/gtest.h>
+
+#include "workspace/pod_view.h"
+#include "workspace/token.h"
+
+namespace tfws::workspace {
+namespace {
+
+TEST(SetCondition, AddsANewConditionWithTransitionTime) {
+  Json list;
+  SetCondition(list, {"Ready", false, false, "Starting", "pod is starting"}, 3, "2026-01-01T00:00:00Z");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["status"], "False");
+  EXPECT_EQ(list[0]["observedGeneration"], 3);
+  EXPECT_EQ(list[0]["lastTransitionTime"], "2026-01-01T00:00:00Z");
+}
+
+TEST(SetCondition, KeepsTransitionTimeWhenStatusIsUnchanged) {
+  Json list;
+  SetCondition(list, {"Ready", false, false, "Starting", "a"}, 1, "2026-01-01T00:00:00Z");
+  SetCondition(list, {"Ready", false, false, "Unschedulable", "b"}, 2, "2026-01-02T00:00:00Z");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["lastTransitionTime"], "2026-01-01T00:00:00Z");
+  EXPECT_EQ(list[0]["reason"], "Unschedulable");
+}
+
+TEST(SetCondition, MovesTransitionTimeWhenStatusFlips) {
+  Json list;
+  SetCondition(list, {"Ready", false, false, "Starting", "a"}, 1, "2026-01-01T00:00:00Z");
+  SetCondition(list, {"Ready", true, false, "PodReady", "b"}, 1, "2026-01-02T00:00:00Z");
+  EXPECT_EQ(list[0]["status"], "True");
+  EXPECT_EQ(list[0]["lastTransitionTime"], "2026-01-02T00:00:00Z");
+}
+
+TEST(SetCondition, SettingTheSameConditionTwiceChangesNothing) {
+  Json list;
+  SetCondition(list, {"Ready", true, false, "PodReady", "ok"}, 1, "2026-01-01T00:00:00Z");
+  const Json before = list;
+  SetCondition(list, {"Ready", true, false, "PodReady", "ok"}, 1, "2026-05-01T00:00:00Z");
+  EXPECT_EQ(list, before);
+}
+
+TEST(Rfc3339, RoundTripsAndRejectsNonUtc) {
+  std::chrono::system_clock::time_point t;
+  ASSERT_TRUE(ParseRfc3339("2026-11-26T07:55:52Z", t));
+  EXPECT_EQ(Rfc3339(t), "2026-11-26T07:55:52Z");
+  ASSERT_TRUE(ParseRfc3339("2026-11-26T07:55:52.123456Z", t));
+  EXPECT_FALSE(ParseRfc3339("2026-11-26T07:55:52+01:00", t));
+  EXPECT_FALSE(ParseRfc3339("yesterday", t));
+}
+
+TEST(ViewPod, ReportsTheSchedulersReasonForAnUnschedulablePod) {
+  const Json pod = Json::parse(R"({"metadata":{"name":"a"},"status":{"phase":"Pending",
+    "conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable",
+    "message":"0/5 nodes are available: 5 Insufficient nvidia.com/mig-1g.10gb."}]}})");
+  const PodView v = ViewPod(&pod);
+  EXPECT_TRUE(v.exists);
+  EXPECT_FALSE(v.scheduled);
+  EXPECT_TRUE(v.unschedulable);
+  EXPECT_NE(v.schedule_message.find("Insufficient nvidia.com/mig-1g.10gb"), std::string::npos);
+}
+
+TEST(ViewPod, ReportsReadyRunningPodAndIgnoresContainerCreating) {
+  const Json pod = Json::parse(R"({"metadata":{"name":"a"},"spec":{"nodeName":"gpu-a100-0"},
+    "status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"},
+    {"type":"Ready","status":"True","lastTransitionTime":"2026-01-01T00:00:10Z"}],
+    "containerStatuses":[{"name":"workspace","restartCount":2,"state":{"running":{}}}]}})");
+  const PodView v = ViewPod(&pod);
+  EXPECT_TRUE(v.ready);
+  EXPECT_EQ(v.node, "gpu-a100-0");
+  EXPECT_EQ(v.restart_count, 2);
+  EXPECT_TRUE(v.waiting_reason.empty());
+}
+
+TEST(ViewPod, ReportsAContainerStuckPullingItsImage) {
+  const Json pod = Json::parse(R"({"metadata":{},"status":{"phase":"Pending","containerStatuses":[
+    {"name":"workspace","state":{"waiting":{"reason":"ImagePullBackOff","message":"not found"}}}]}})");
+  EXPECT_EQ(ViewPod(&pod).waiting_reason, "ImagePullBackOff");
+}
+
+TEST(ViewPod, NullMeansNoPod) { EXPECT_FALSE(ViewPod(nullptr).exists); }
+
+TEST(GenerateToken, Gives64HexCharactersThatDifferEachTime) {
+  const std::string a = GenerateToken(), b = GenerateToken();
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace tfws::workspace

@@ -1,0 +1,45 @@
+#include "workspace/ssh_key.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "unit/workspace/workspace_fixture.h"
+
+namespace tfws::workspace {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(OpenSshKey, AcceptsEd25519EcdsaAndKeysWithoutComment) {
+  EXPECT_TRUE(IsOpenSshPublicKey(testing::kEd25519Key));
+  EXPECT_TRUE(IsOpenSshPublicKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIES4Hj9D50K9uZJNC/f/+hgoMVGKob3LjjDHNMOcMVD4"));
+  EXPECT_TRUE(IsOpenSshPublicKey(
+      "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBCXLGt4AmwTuPjTUVajMcUEKz27507ZU62KLJ/"
+      "6aQx5WeDCuG9mA8uNaSvKu2ZMIhugn0qZixhy9BcxocnM32oY= bob@desk"));
+}
+
+TEST(OpenSshKey, RejectsAPrivateKeyWithAHint) {
+  EXPECT_THAT(OpenSshKeyProblem("-----BEGIN OPENSSH PRIVATE KEY-----").value_or(""), HasSubstr("private key"));
+}
+
+TEST(OpenSshKey, RejectsUnknownTypesBadBase64AndMismatchedBlobs) {
+  EXPECT_THAT(OpenSshKeyProblem("ssh-dss AAAAB3NzaC1kc3MAAACBAP1 x").value_or(""), HasSubstr("unknown key type"));
+  EXPECT_THAT(OpenSshKeyProblem("ssh-ed25519 not*base64").value_or(""), HasSubstr("not valid base64"));
+  // An ed25519 blob labelled as RSA.
+  EXPECT_THAT(OpenSshKeyProblem("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIES4Hj9D50K9uZJNC/f/+hgoMVGKob3LjjDHNMOcMVD4")
+                  .value_or(""),
+              HasSubstr("does not match its type"));
+  EXPECT_TRUE(OpenSshKeyProblem("ssh-ed25519").has_value());
+  EXPECT_TRUE(OpenSshKeyProblem("").has_value());
+  EXPECT_TRUE(OpenSshKeyProblem(testing::kEd25519Key + "\nssh-ed25519 AAAA").has_value());
+}
+
+TEST(AuthorizedKeys, SkipsCommentsAndBlankLinesAndReportsBadLinesByNumber) {
+  AuthorizedKeysCheck check = CheckAuthorizedKeys("# team keys\n\n" + testing::kEd25519Key + "\nnot a key\n");
+  EXPECT_EQ(check.keys.size(), 1u);
+  ASSERT_EQ(check.problems.size(), 1u);
+  EXPECT_THAT(check.problems[0], HasSubstr("line 4:"));
+}
+
+}  // namespace
+}  // namespace tfws::workspace
