@@ -11,8 +11,13 @@
 // 3. watch: a watch from resourceVersion 0 replays every Pod as ADDED
 //    (decode throughput, objects/s);
 // 4. memory: bytes per cached Pod in a runtime::Store, untransformed vs
-//    TrimForCache("Pod"), measured as glibc mallinfo2() deltas.
+//    TrimForCache("Pod"): live heap bytes counted by a replacement global
+//    operator new/delete (malloc_usable_size of every block, i.e. what the
+//    allocator really hands out; works with and without sanitizers).
 #include <malloc.h>
+
+#include <cstdlib>
+#include <new>
 
 #include <atomic>
 #include <chrono>
@@ -35,11 +40,8 @@ using Clock = std::chrono::steady_clock;
 namespace resources = tfws::kube::resources;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-long long HeapInUse() {
-  malloc_trim(0);
-  struct mallinfo2 info = mallinfo2();
-  return static_cast<long long>(info.uordblks + info.hblkhd);  // small chunks + mmapped ones
-}
+std::atomic<long long> g_live_bytes{0};
+long long HeapInUse() { return g_live_bytes.load(); }
 
 Json BenchPod(const std::string& name, int i) {
   std::string team = "team-" + std::to_string(i % 17);
@@ -61,7 +63,9 @@ Json BenchPod(const std::string& name, int i) {
           {"prometheus.io/scrape", "false"},
           {"description", "benchmark workspace " + std::to_string(i) + " of team " + team}}}}},
       {"spec",
-       {{"nodeName", "bench-void"},  // bound to a node that does not exist: nothing else touches it
+       // Matches no node: the Pod stays Pending (the scheduler records why), so no
+       // kubelet/kwok rewrites it and the pod GC does not delete it.
+       {{"nodeSelector", {{"tfws.io/bench", "no-such-node"}}},
         {"restartPolicy", "Always"},
         {"securityContext",
          {{"runAsNonRoot", true}, {"runAsUser", 1000}, {"runAsGroup", 1000}, {"fsGroup", 1000},
@@ -88,7 +92,7 @@ Json BenchPod(const std::string& name, int i) {
 
 struct Args {
   std::string kubeconfig;
-  std::string ns = "bench-cache";
+  std::string ns = "bench-cache-pods";
   int pods = 10000;
   int threads = 32;
   bool skip_fill = false;
@@ -142,6 +146,22 @@ void Fill(tfws::kube::Client& client, const Args& args) {
 }
 
 }  // namespace
+
+void* operator new(std::size_t size) {
+  void* p = std::malloc(size ? size : 1);
+  if (!p) throw std::bad_alloc();
+  g_live_bytes += static_cast<long long>(malloc_usable_size(p));
+  return p;
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void operator delete(void* p) noexcept {
+  if (!p) return;
+  g_live_bytes -= static_cast<long long>(malloc_usable_size(p));
+  std::free(p);
+}
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
 
 int main(int argc, char** argv) {
   try {

@@ -15,6 +15,9 @@
 #include "observe/loki_sink.h"
 #include "observe/prometheus_metrics.h"
 #include "observe/workspace_metrics.h"
+#include "runtime/event_recorder.h"
+#include "runtime/leader_election.h"
+#include "runtime/lease_client.h"
 #include "workspace/controller.h"
 
 namespace tfws {
@@ -47,6 +50,23 @@ void WaitForSignal(const sigset_t& set, std::stop_source source, std::stop_token
 }
 
 bool Enabled(const std::string& bind_address) { return !bind_address.empty() && bind_address != "0"; }
+
+// The operator's own namespace: the chart sets POD_NAMESPACE; in-cluster the
+// service account says it; else "default".
+std::string OwnNamespace(const OperatorRuntimeOptions& options, const kube::ClusterConfig& cluster) {
+  if (!options.leader_election_namespace.empty()) return options.leader_election_namespace;
+  if (const char* ns = std::getenv("POD_NAMESPACE"); ns != nullptr && *ns != '\0') return ns;
+  return cluster.default_namespace.empty() ? "default" : cluster.default_namespace;
+}
+
+// Unique per candidate: the pod name (or host name) plus a random suffix.
+std::string CandidateIdentity() {
+  char host[256] = {0};
+  const char* pod = std::getenv("POD_NAME");
+  std::string base = pod != nullptr && *pod != '\0' ? pod : (gethostname(host, sizeof host - 1) == 0 ? host : "tfws");
+  std::srand(static_cast<unsigned>(std::time(nullptr)) ^ static_cast<unsigned>(getpid()));
+  return base + "_" + std::to_string(std::rand() % 1000000);
+}
 
 }  // namespace
 
@@ -92,20 +112,40 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   wopts.workspace_metrics = &workspace_metrics;
   wopts.queue_metrics = &queue_metrics;
   wopts.controller_metrics = &controller_metrics;
-  wopts.emit_event = [](const kube::Json& regarding, bool warning, const std::string& reason, const std::string&,
-                        const std::string& note) {
-    Logger("events").Info(note, {{"namespace", regarding["metadata"].value("namespace", "")},
-                                 {"workspace", regarding["metadata"].value("name", "")},
-                                 {"reason", reason},
-                                 {"type", warning ? "Warning" : "Normal"}});
+  runtime::ClientEventSink event_sink(*client);
+  runtime::EventRecorder recorder(event_sink);
+  wopts.emit_event = [&recorder](const kube::Json& regarding, bool warning, const std::string& reason,
+                                 const std::string& action, const std::string& note) {
+    recorder.Eventf(runtime::ObjectReference::From(regarding),
+                    warning ? runtime::EventType::kWarning : runtime::EventType::kNormal, reason, action, note);
   };
   workspace::WorkspaceController controller(*client, wopts);
   controller.Start();
+
+  // Declared before the health server, which reads it, so it outlives it.
+  runtime::ClientLeaseClient leases(*client);
+  std::unique_ptr<runtime::LeaderElector> elector;
+  if (options.leader_elect) {
+    runtime::LeaderElectionConfig lcfg;
+    lcfg.lease_namespace = OwnNamespace(options, cluster);
+    lcfg.lease_name = options.leader_election_id;
+    lcfg.identity = CandidateIdentity();
+    lcfg.metrics = &leader_metrics;
+    lcfg.on_started_leading = [&controller](std::stop_token leading) { controller.RunWorkers(leading); };
+    log.Info("campaigning for leadership",
+             {{"lease", lcfg.lease_namespace + "/" + lcfg.lease_name}, {"identity", lcfg.identity}});
+    elector = std::make_unique<runtime::LeaderElector>(leases, lcfg);
+  }
 
   std::unique_ptr<observe::HealthServer> health;
   if (Enabled(options.health_bind_address)) {
     health = std::make_unique<observe::HealthServer>(options.health_bind_address);
     health->AddHealthCheck("ping", [] { return observe::CheckResult::Ok(); });
+    health->AddHealthCheck("leader-election", [&elector] {
+      return !elector || elector->Healthy()
+                 ? observe::CheckResult::Ok()
+                 : observe::CheckResult::Failed("leading but the Lease was not renewed in time");
+    });
     health->AddReadyCheck("informers-synced", [&controller] {
       return controller.Synced() ? observe::CheckResult::Ok()
                                  : observe::CheckResult::Failed("informer caches are not synced yet");
@@ -120,10 +160,17 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   std::stop_source stop;
   std::jthread signal_thread([&](std::stop_token done) { WaitForSignal(signals, stop, done); });
 
-  leader_metrics.Leading(true);
-  controller.RunWorkers(stop.get_token());
-  leader_metrics.Leading(false);
-
+  int exit_code = 0;
+  if (elector) {
+    if (elector->Run(stop.get_token()) == runtime::LeaderElector::Outcome::kLostLease) {
+      log.Error("lost the leader Lease; exiting so a fresh process starts with fresh caches");
+      exit_code = 1;
+    }
+  } else {
+    leader_metrics.Leading(true);
+    controller.RunWorkers(stop.get_token());
+    leader_metrics.Leading(false);
+  }
   log.Info("stopping informers");
   controller.Stop();
   if (health) health->Stop();
@@ -132,8 +179,9 @@ int RunOperator(const OperatorRuntimeOptions& options) {
     loki->Stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     observe::RemoveLogSink(loki);
   }
+  recorder.Stop();
   signal_thread.request_stop();
-  return 0;
+  return exit_code;
 }
 
 }  // namespace tfws

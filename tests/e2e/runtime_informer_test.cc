@@ -107,7 +107,8 @@ class GatedListerWatcher final : public runtime::ListerWatcher {
 
 std::set<std::string> ServerNames(kube::Client& client, const std::string& ns) {
   std::set<std::string> names;
-  for (auto& item : client.ListAll(resources::kConfigMaps, ns)["items"]) names.insert(item["metadata"]["name"]);
+  Json list = client.ListAll(resources::kConfigMaps, ns);
+  for (auto& item : list["items"]) names.insert(item["metadata"]["name"]);
   names.erase("kube-root-ca.crt");
   return names;
 }

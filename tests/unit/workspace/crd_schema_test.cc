@@ -38,7 +38,8 @@ void ExpectDescriptions(const Json& schema, const std::string& path, int& fields
 
 TEST(Crd, EveryFieldHasADescription) {
   int fields = 0;
-  ExpectDescriptions(Schema(LoadCrd()), "", fields);
+  const Json crd = LoadCrd();
+  ExpectDescriptions(Schema(crd), "", fields);
   EXPECT_GT(fields, 80);
 }
 
@@ -57,7 +58,8 @@ TEST(Crd, NamesAndVersionFollowTheContract) {
 }
 
 TEST(Crd, SchemaDefaultsMatchTheDefaultsTheOperatorApplies) {
-  const Json& spec = Schema(LoadCrd())["properties"]["spec"]["properties"];
+  const Json crd = LoadCrd();
+  const Json& spec = Schema(crd)["properties"]["spec"]["properties"];
   const WorkspaceSpec defaults = ParseWorkspace({{"metadata", {{"name", "a"}}}}).spec;
   EXPECT_EQ(spec["imagePullPolicy"]["default"], defaults.image_pull_policy);
   EXPECT_EQ(spec["shmSize"]["default"], defaults.shm_size);
