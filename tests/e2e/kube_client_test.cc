@@ -351,7 +351,8 @@ TEST_F(KubeClient, ATotalDeadlineCutsARequestTheServerHoldsOpen) {
 
 TEST_F(KubeClient, RequestsCarryTheOperatorUserAgent) {
   std::string marker = UniqueName("ua-probe");
-  EXPECT_TRUE(ApiErrorOf([&] { client().Get(resources::kConfigMaps, ns(), marker); }).IsNotFound());
+  auto operator_client = MakeTestenvClient();  // the default User-Agent, as the operator sends it
+  EXPECT_TRUE(ApiErrorOf([&] { operator_client->Get(resources::kConfigMaps, ns(), marker); }).IsNotFound());
   // The apiserver's audit log records who asked, and with which User-Agent.
   EXPECT_TRUE(WaitFor(
       [&] {

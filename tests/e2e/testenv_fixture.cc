@@ -83,7 +83,8 @@ int RunCommand(const std::string& command, std::string* output) {
 
 void TestenvTest::SetUp() {
   try {
-    client_ = MakeTestenvClient();
+    // Its own User-Agent, so the audit log never mistakes a test's writes for the operator's.
+    client_ = MakeTestenvClient({.user_agent = "tfws-e2e/1"});
   } catch (const std::exception& e) {
     GTEST_FAIL() << e.what();
   }
