@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "kube/api_error.h"
+#include "operator_process.h"
 #include "testenv_fixture.h"
 #include "workspace/manifest.h"
 
@@ -56,36 +57,6 @@ std::string ExpectedFragment(const fs::path& path) {
   throw std::runtime_error(path.string() + ": no '# expect: ' line");
 }
 
-// Installs (server-side apply) the CRD once per test binary and waits for Established.
-void InstallCrd(kube::Client& client) {
-  static bool installed = false;
-  if (installed) return;
-  Json crd = ReadSingleManifest(kSource / "crds/tfws.io_tfworkspaces.yaml");
-  kube::PatchOptions options;
-  options.field_manager = "tfws-e2e";
-  options.force = true;
-  client.Apply(kube::resources::kCustomResourceDefinitions, "", crd, options);
-  const std::string name = crd["metadata"]["name"];
-  bool established = WaitFor(
-      [&] {
-        Json live = client.Get(kube::resources::kCustomResourceDefinitions, "", name);
-        for (const Json& c : live["status"].value("conditions", Json::array())) {
-          if (c.value("type", "") == "Established" && c.value("status", "") == "True") return true;
-        }
-        return false;
-      },
-      std::chrono::seconds(30));
-  ASSERT_TRUE(established) << "CRD " << name << " did not become Established within 30s";
-  // Discovery of the new resource can lag behind Established for a moment.
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        client.List(kube::resources::kTFWorkspaces, "default", {.limit = 1});
-        return true;
-      },
-      std::chrono::seconds(30)));
-  installed = true;
-}
-
 // Every message the server gave: the Status message plus each cause.
 std::string AllMessages(const kube::ApiError& e) {
   std::string text = e.message();
@@ -97,7 +68,7 @@ class CrdValidation : public TestenvTest {
  protected:
   void SetUp() override {
     TestenvTest::SetUp();
-    InstallCrd(client());
+    ASSERT_NO_THROW(InstallWorkspaceCrd(client()));  // once per binary, shared with the controller tests
   }
 
   Json DryRunCreate(Json object) {
