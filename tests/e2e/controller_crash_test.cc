@@ -82,6 +82,9 @@ TEST_F(ControllerCrash, SigkillWhileCreatingManyWorkspacesThenRestartConvergesWi
   } else {
     std::cout << "[ControllerCrash] " << available << " Available PVs: each of the " << n
               << " workspaces gets its own 1Gi claim\n";
+    // Delete policy: the claim is then owned by its workspace (a Retain claim has no
+    // ownerReference by design), so "one PVC per workspace" is counted by owner below.
+    spec["storage"]["reclaimPolicy"] = "Delete";
   }
 
   std::vector<std::string> names;
