@@ -5,8 +5,8 @@
 #   - each expression is accepted; operator- and DCGM-backed panels return data;
 #   - the GPU utilisation panel joins DCGM series to every GPU workspace;
 #   - the alert rules load in Prometheus and evaluate without errors.
-# Operator metrics: $TFWS_OPERATOR_METRICS_URL (a running tfws-operator against testenv with the
-# examples applied — what the lead's e2e calls) or, by default, unit_observe's MetricsDriver.
+# Operator metrics: by default the real tfws-operator, started here against the running testenv
+# with every example applied (observe/operator_in_testenv.sh); or $TFWS_OPERATOR_METRICS_URL.
 # With TFWS_RENDER_DASHBOARD_OUT=path.png it also renders the GPU dashboard PNG from this
 # Prometheus (hack/render-dashboard), after TFWS_RENDER_DASHBOARD_WAIT seconds of data.
 source "$(dirname "${BASH_SOURCE[0]}")/observe/lib.sh"
@@ -22,7 +22,7 @@ if stack_start "$WORK"; then ok "prometheus, operator metrics ($OPERATOR_METRICS
 
 "$PY" "$OBSERVE_DIR/promql_exprs.py" >"$WORK/exprs.jsonl"
 EXPECT=()
-[[ -z ${TFWS_OPERATOR_METRICS_URL:-} ]] && EXPECT=(--expect-workspaces "team-a/ws-idle,team-a/ws-train,team-b/ws-nlp,team-b/ws-notebook")
+[[ -n ${OPERATOR_GPU_WORKSPACES:-} ]] && EXPECT=(--expect-workspaces "$OPERATOR_GPU_WORKSPACES")
 if "$PY" "$OBSERVE_DIR/check_queries.py" "$PROM_URL" "$WORK/exprs.jsonl" --wait 120 "${EXPECT[@]}" >"$WORK/check.out"; then
   :
 fi

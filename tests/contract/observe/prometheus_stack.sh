@@ -2,16 +2,20 @@
 # tests/contract/prometheus_queries.sh and hack/render-dashboard (after observe/lib.sh).
 #
 #   stack_start WORKDIR     starts, in order:
-#     - the operator metrics: $TFWS_OPERATOR_METRICS_URL if set (a running tfws-operator, e.g.
-#       http://127.0.0.1:8080/metrics), else unit_observe's MetricsDriver (demo workspaces)
+#     - the operator metrics: $TFWS_OPERATOR_METRICS_URL if set (an operator you run yourself,
+#       e.g. http://127.0.0.1:18080/metrics from hack/demo), else the real tfws-operator against
+#       testenv with the examples applied (observe/operator_in_testenv.sh)
 #     - the fake DCGM exporter (GPU series for every GPU workspace Pod the operator reports)
 #     - Debian's prometheus scraping both every second, with the chart's alert rules loaded:
 #         job tfws-operator         the operator
 #         job dcgm-exported-labels  honor_labels: false + target labels pod/namespace, so the
 #                                   workload's labels become exported_pod/exported_namespace
 #         job dcgm-honor-labels     honor_labels: true (pod/namespace kept)
-#     and sets PROM_URL, OPERATOR_METRICS_URL.
-#   stack_stop              stops what stack_start started (only those processes, by pid).
+#     and sets PROM_URL, OPERATOR_METRICS_URL (and OPERATOR_GPU_WORKSPACES when it started the
+#     operator).
+#   stack_stop              stops what stack_start started (only those processes, by pid) and
+#                           deletes the namespaces it created.
+source "$OBSERVE_DIR/operator_in_testenv.sh"
 STACK_PIDS=()
 STACK_DIR=""
 
@@ -21,13 +25,7 @@ stack_start() {
   if [[ -n ${TFWS_OPERATOR_METRICS_URL:-} ]]; then
     OPERATOR_METRICS_URL=$TFWS_OPERATOR_METRICS_URL
   else
-    local unit=$BUILD/tests/unit_observe
-    [[ -x $unit ]] || { echo "FAIL $unit not built (ninja -C $BUILD unit_observe) and TFWS_OPERATOR_METRICS_URL unset"; return 1; }
-    TFWS_METRICS_DRIVER_PORT_FILE=$STACK_DIR/driver.port TFWS_METRICS_DRIVER_STOP_FILE=$STACK_DIR/driver.stop \
-      "$unit" --gtest_filter='MetricsDriver.*' >"$STACK_DIR/driver.log" 2>&1 &
-    STACK_PIDS+=($!)
-    _stack_wait_file "$STACK_DIR/driver.port" 30 || { echo "FAIL metrics driver did not start"; tail "$STACK_DIR/driver.log"; return 1; }
-    OPERATOR_METRICS_URL=http://127.0.0.1:$(cat "$STACK_DIR/driver.port")/metrics
+    operator_start "$STACK_DIR" || return 1
   fi
   "$PY" "$OBSERVE_DIR/fake_dcgm_exporter.py" --operator-metrics-url "$OPERATOR_METRICS_URL" \
     --port-file "$STACK_DIR/dcgm.port" >"$STACK_DIR/dcgm.log" 2>&1 &
@@ -71,11 +69,11 @@ YAML
 }
 
 stack_stop() {
-  [[ -n $STACK_DIR ]] && touch "$STACK_DIR/driver.stop"
   local pid
   for pid in "${STACK_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${STACK_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   STACK_PIDS=()
+  operator_stop
 }
 
 _stack_wait_file() {
