@@ -123,7 +123,14 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   controller.Start();
 
   // Declared before the health server, which reads it, so it outlives it.
-  runtime::ClientLeaseClient leases(*client);
+  // Lease calls get their own client whose deadline is the retry period: a renewal stuck on a
+  // hung apiserver then gives up in time for the elector to stop leading before the lease
+  // (15 s) expires — worst case renew deadline + 2 x retry period = 14 s.
+  const runtime::LeaderElectionConfig lease_defaults;
+  kube::ClientOptions lease_copts = copts;
+  lease_copts.request_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(lease_defaults.retry_period);
+  auto lease_api = kube::MakeClient(cluster, lease_copts);
+  runtime::ClientLeaseClient leases(*lease_api);
   std::unique_ptr<runtime::LeaderElector> elector;
   if (options.leader_elect) {
     runtime::LeaderElectionConfig lcfg;

@@ -49,7 +49,14 @@ sys.exit(1 if bad or len(rules) < 6 else 0)
 PY
 
 if [[ -n ${TFWS_RENDER_DASHBOARD_OUT:-} ]]; then
-  sleep "${TFWS_RENDER_DASHBOARD_WAIT:-0}"
+  # Something to see: half-way, the stopped example starts and the SSH example is stopped.
+  half=$(( ${TFWS_RENDER_DASHBOARD_WAIT:-0} / 2 ))
+  sleep "$half"
+  if [[ ${#OPERATOR_NAMESPACES[@]} -gt 0 ]]; then
+    "${KUBECTL[@]}" -n "${OPERATOR_NAMESPACES[0]}" patch tfws grace --type merge -p '{"spec":{"stopped":false}}' >/dev/null
+    "${KUBECTL[@]}" -n "${OPERATOR_NAMESPACES[0]}" patch tfws dave --type merge -p '{"spec":{"stopped":true}}' >/dev/null
+  fi
+  sleep $(( ${TFWS_RENDER_DASHBOARD_WAIT:-0} - half ))
   check "rendered $TFWS_RENDER_DASHBOARD_OUT" "$ROOT/hack/render-dashboard" --prometheus "$PROM_URL" --out "$TFWS_RENDER_DASHBOARD_OUT"
 fi
 finish

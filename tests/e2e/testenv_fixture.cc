@@ -91,6 +91,7 @@ void TestenvTest::SetUp() {
 }
 
 const std::string& TestenvTest::ns() {
+  std::lock_guard lock(namespace_mutex_);
   if (!namespace_) {
     std::string name = UniqueName("e2e");
     client_->Create(kube::resources::kNamespaces, "",

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,12 +59,14 @@ class TestenvTest : public ::testing::Test {
   kube::Client& client() { return *client_; }
   std::shared_ptr<kube::Client> shared_client() { return client_; }
   // The test's own namespace, created on first use (labelled tfws.io/e2e=true)
-  // and deleted (in the background) when the test ends.
+  // and deleted (in the background) when the test ends. Safe to call from the
+  // test's helper threads.
   const std::string& ns();
 
  private:
   std::shared_ptr<kube::Client> client_;
-  std::optional<std::string> namespace_;
+  std::mutex namespace_mutex_;
+  std::optional<std::string> namespace_;  // guarded by namespace_mutex_
 };
 
 }  // namespace tfws::e2e

@@ -119,9 +119,11 @@ ApiError ApiErrorFromStatus(const Json& status) {
   return ApiErrorFromResponse(code, copy.dump());
 }
 
-Client::Client(std::shared_ptr<Transport> transport) : transport_(std::move(transport)) {}
+Client::Client(std::shared_ptr<Transport> transport, std::chrono::milliseconds request_deadline)
+    : transport_(std::move(transport)), request_deadline_(request_deadline) {}
 
 Json Client::Exchange(HttpRequest request) {
+  request.deadline = request_deadline_;
   HttpResponse response = transport_->Send(request);
   if (response.status < 200 || response.status > 299) {
     throw ApiErrorFromResponse(response.status, response.body, response.headers);

@@ -6,6 +6,7 @@
 // server sends them.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -63,7 +64,11 @@ std::string UrlEncode(std::string_view text);
 
 class Client {
  public:
-  explicit Client(std::shared_ptr<Transport> transport);
+  // request_deadline bounds every call but Watch (retries included, see
+  // retrying_transport.h); leader election uses a short one so a hung
+  // apiserver cannot keep a leader past its lease.
+  explicit Client(std::shared_ptr<Transport> transport,
+                  std::chrono::milliseconds request_deadline = std::chrono::seconds(30));
 
   Json Get(const Resource& r, const std::string& ns, const std::string& name,
            const std::string& subresource = {});
@@ -105,6 +110,7 @@ class Client {
  private:
   Json Exchange(HttpRequest request);
   std::shared_ptr<Transport> transport_;
+  std::chrono::milliseconds request_deadline_;
 };
 
 }  // namespace tfws::kube

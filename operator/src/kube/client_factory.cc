@@ -14,7 +14,7 @@ std::shared_ptr<Client> MakeClient(const ClusterConfig& config, const ClientOpti
   deps.metrics = options.metrics;
   deps.credentials = config.credentials;
   return std::make_shared<Client>(
-      std::make_shared<RetryingTransport>(raw, options.retry, std::move(deps)));
+      std::make_shared<RetryingTransport>(raw, options.retry, std::move(deps)), options.request_deadline);
 }
 
 }  // namespace tfws::kube

@@ -17,6 +17,8 @@ struct ClientOptions {
   int burst = 30;   // --kube-api-burst
   observe::RequestMetrics* metrics = nullptr;  // not owned; must outlive the client
   RetryPolicy retry;
+  // Whole-call deadline of every request but watches, retries included.
+  std::chrono::milliseconds request_deadline{std::chrono::seconds(30)};
   std::string user_agent;  // default tfws-operator/<version>
 };
 

@@ -131,6 +131,21 @@ TEST_F(ClientTest, AnAnswerThatIsNotJsonIsATransportError) {
   EXPECT_THROW(client_.Get(resources::kPods, "a", "p"), TransportError);
 }
 
+TEST_F(ClientTest, EveryCallButWatchCarriesTheClientsRequestDeadline) {
+  EXPECT_EQ(std::chrono::milliseconds(30000), [&] {
+    transport_->Push(200);
+    client_.Get(resources::kPods, "a", "p");
+    return Last().deadline;
+  }()) << "default";
+  auto transport = std::make_shared<ScriptedTransport>();
+  Client lease_client(transport, std::chrono::seconds(2));
+  for (int i = 0; i < 3; ++i) transport->Push(200);
+  lease_client.Get(resources::kLeases, "a", "l");
+  lease_client.Update(resources::kLeases, "a", {{"metadata", {{"name", "l"}}}});
+  lease_client.Delete(resources::kLeases, "a", "l");
+  for (const auto& request : transport->requests) EXPECT_EQ(request.deadline, std::chrono::seconds(2)) << request.path;
+}
+
 TEST_F(ClientTest, WatchDecodesEventsAcrossChunkBoundaries) {
   transport_->PushStream(200, {R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})"
                                "\n{\"type\":\"MOD",
