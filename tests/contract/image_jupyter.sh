@@ -13,17 +13,7 @@ require_commands jupyter curl setpriv
 
 OPERATOR=${TFWS_OPERATOR_BIN:-$ROOT/build/operator/tfws-operator}
 EXAMPLE=$ROOT/examples/minimal.yaml
-setup_user_and_workdir
-cleanup() {
-  local rc=$?
-  set +e
-  stop_background
-  [[ -n ${TFWS_KEEP_WORKDIR:-} ]] && echo "kept $WORK" || rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT
-make_pod_filesystem
+start_pod_sandbox
 
 # --- What the operator renders: the chart's default OperatorConfig + examples/minimal.yaml.
 /usr/bin/python3 -c 'import sys, yaml; print(yaml.safe_dump(yaml.safe_load(open(sys.argv[1]))["config"]))' \

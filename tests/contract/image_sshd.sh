@@ -8,17 +8,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/image/lib.sh"
 require_commands sshd ssh ssh-keygen setpriv
 
-setup_user_and_workdir
-cleanup() {
-  local rc=$?
-  set +e
-  stop_background
-  [[ -n ${TFWS_KEEP_WORKDIR:-} ]] && echo "kept $WORK" || rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT
-make_pod_filesystem
+start_pod_sandbox
 PORT=$(free_port)
 
 # --- The image's sshd_config, with only paths, port, listen address and user substituted.

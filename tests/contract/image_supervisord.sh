@@ -9,17 +9,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/image/lib.sh"
 require_commands supervisord sshd ssh ssh-keygen jupyter curl setpriv
 
-setup_user_and_workdir
-cleanup() {
-  local rc=$?
-  set +e
-  stop_background
-  [[ -n ${TFWS_KEEP_WORKDIR:-} ]] && echo "kept $WORK" || rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT
-make_pod_filesystem
+start_pod_sandbox
 SSH_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 BASE=/tfws/team-a/nb/

@@ -26,10 +26,7 @@ namespace res = kube::resources;
 using Json = nlohmann::json;
 using std::chrono::seconds;
 
-int WorkspaceCount() {
-  const char* env = std::getenv("TFWS_E2E_CRASH_WORKSPACES");
-  return env && *env ? std::atoi(env) : 100;
-}
+int WorkspaceCount() { return IntFromEnv("TFWS_E2E_CRASH_WORKSPACES", 100); }
 
 // name -> count of objects of one kind controlled by that workspace.
 std::map<std::string, int> ControlledBy(const Json& list, std::map<std::string, std::string>& uid_to_name,

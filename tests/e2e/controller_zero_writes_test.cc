@@ -21,10 +21,7 @@ namespace res = kube::resources;
 using Json = nlohmann::json;
 using std::chrono::seconds;
 
-int QuietSeconds() {
-  const char* env = std::getenv("TFWS_E2E_QUIET_SECONDS");
-  return env && *env ? std::atoi(env) : 60;
-}
+int QuietSeconds() { return IntFromEnv("TFWS_E2E_QUIET_SECONDS", 60); }
 
 // Leader-election Lease renewals are writes by design; this suite runs the
 // operator without --leader-elect, but keep them out of the count in case the

@@ -69,6 +69,11 @@ bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds t
   }
 }
 
+int IntFromEnv(const char* name, int fallback) {
+  const char* env = std::getenv(name);
+  return env && *env ? std::atoi(env) : fallback;
+}
+
 int RunCommand(const std::string& command, std::string* output) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return -1;

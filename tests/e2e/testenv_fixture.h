@@ -48,6 +48,10 @@ std::string UniqueName(const std::string& prefix);
 bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
              std::chrono::milliseconds interval = std::chrono::milliseconds(100));
 
+// The integer in environment variable `name`, or fallback when it is unset or empty
+// (knobs such as TFWS_E2E_QUIET_SECONDS).
+int IntFromEnv(const char* name, int fallback);
+
 // Runs a shell command; returns its exit status and captures stdout.
 int RunCommand(const std::string& command, std::string* output = nullptr);
 

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "kube/api_error.h"
+#include "kube/base64.h"
 #include "kube/exec_credentials.h"
 #include "kube/token_file_credentials.h"
 
@@ -153,36 +154,6 @@ std::string PemFromFileOrData(const YAML::Node& body, const std::string& file,
   return {};
 }
 
-std::string Base64Encode(const std::string& bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                 (static_cast<unsigned char>(bytes[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 std::string JoinFiles(const std::vector<std::string>& files) {
   std::string out;
   for (const auto& f : files) out += (out.empty() ? "" : ":") + f;
@@ -242,45 +213,6 @@ ExecConfig ParseExec(const YAML::Node& exec, const std::string& file, const std:
 }
 
 }  // namespace
-
-bool DecodeBase64(std::string_view text, std::string& out) {
-  out.clear();
-  unsigned accumulator = 0;
-  int bits = 0;
-  int padding = 0;
-  std::size_t symbols = 0;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    int value;
-    if (c >= 'A' && c <= 'Z')
-      value = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      value = c - '0' + 52;
-    else if (c == '+')
-      value = 62;
-    else if (c == '/')
-      value = 63;
-    else if (c == '=') {
-      ++padding;
-      ++symbols;
-      continue;
-    } else {
-      return false;
-    }
-    if (padding > 0) return false;  // data after padding
-    ++symbols;
-    accumulator = (accumulator << 6) | static_cast<unsigned>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((accumulator >> bits) & 0xFF);
-    }
-  }
-  if (symbols % 4 != 0 || padding > 2) return false;
-  return true;
-}
 
 Kubeconfig Kubeconfig::LoadFiles(const std::vector<std::string>& paths, bool skip_missing) {
   Kubeconfig config;

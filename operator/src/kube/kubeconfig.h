@@ -62,8 +62,4 @@ class Kubeconfig {
   std::string current_context_file_;
 };
 
-// Standard base64 (as kubeconfig *-data fields use); whitespace is ignored.
-// Returns false when the text is not valid base64.
-bool DecodeBase64(std::string_view text, std::string& out);
-
 }  // namespace tfws::kube

@@ -1,6 +1,5 @@
 // Renderers of the token Secret and the SSH authorized-keys Secret (render.h).
-#include <openssl/evp.h>
-
+#include "kube/base64.h"
 #include "workspace/effective_settings.h"
 #include "workspace/naming.h"
 #include "workspace/render.h"
@@ -8,18 +7,6 @@
 #include "workspace/spec_hash.h"
 
 namespace tfws::workspace {
-namespace {
-
-std::string Base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-}  // namespace
-
 std::optional<Json> RenderTokenSecret(const Workspace& ws, const OperatorConfig& config) {
   EffectiveSettings settings = ResolveSettings(ws, config);
   if (!settings.owns_token_secret) return std::nullopt;
@@ -36,7 +23,7 @@ std::optional<Json> RenderSshKeysSecret(const Workspace& ws, const OperatorConfi
   for (const std::string& key : ws.spec.ssh.authorized_keys) body += key + "\n";
   Json secret = ChildObject(ws, "v1", "Secret", names::SshKeysSecret(ws));
   secret["type"] = "Opaque";
-  secret["data"] = {{kAuthorizedKeysKey, Base64(body)}};
+  secret["data"] = {{kAuthorizedKeysKey, kube::Base64Encode(body)}};
   StampSpecHash(secret);
   return secret;
 }

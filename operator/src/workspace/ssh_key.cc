@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "kube/base64.h"
+
 namespace tfws::workspace {
 namespace {
 
@@ -12,42 +14,6 @@ constexpr std::array<std::string_view, 7> kKeyTypes = {
     "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
-
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Strict standard base64 (with padding); false when malformed.
-bool DecodeBase64(std::string_view text, std::string& out) {
-  if (text.empty() || text.size() % 4 != 0) return false;
-  out.clear();
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      if (c == '=') {
-        if (i + 4 != text.size() || j < 2) return false;
-        v[j] = 0;
-        ++pad;
-      } else {
-        if (pad > 0) return false;
-        v[j] = Base64Value(c);
-        if (v[j] < 0) return false;
-      }
-    }
-    std::uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out.push_back(static_cast<char>((n >> 16) & 0xFF));
-    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xFF));
-    if (pad < 1) out.push_back(static_cast<char>(n & 0xFF));
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -76,7 +42,7 @@ std::optional<std::string> OpenSshKeyProblem(std::string_view line) {
   std::string_view rest = Trim(line.substr(space));
   std::string_view blob_text = rest.substr(0, rest.find_first_of(" \t"));
   std::string blob;
-  if (!DecodeBase64(blob_text, blob)) return "the key data is not valid base64";
+  if (!kube::DecodeBase64(blob_text, blob)) return "the key data is not valid base64";
   if (blob.size() < 4) return "the key data is too short";
   std::uint32_t n = (static_cast<unsigned char>(blob[0]) << 24) | (static_cast<unsigned char>(blob[1]) << 16) |
                     (static_cast<unsigned char>(blob[2]) << 8) | static_cast<unsigned char>(blob[3]);

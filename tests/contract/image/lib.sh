@@ -94,6 +94,23 @@ make_pod_filesystem() {
   chmod 0700 "$WORK/var/lib/tfws" "$WORK/var/lib/tfws/ssh"
 }
 
+# Everything a contract test needs before it starts servers: the user and $WORK, the Pod's
+# filesystem, and an EXIT trap that stops the background servers and removes $WORK (kept when
+# TFWS_KEEP_WORKDIR is set) while preserving the test's exit status.
+start_pod_sandbox() {
+  setup_user_and_workdir
+  trap _pod_sandbox_cleanup EXIT
+  trap 'exit 143' TERM INT
+  make_pod_filesystem
+}
+_pod_sandbox_cleanup() {
+  local rc=$?
+  set +e
+  stop_background
+  [[ -n ${TFWS_KEEP_WORKDIR:-} ]] && echo "kept $WORK" || rm -rf "$WORK"
+  exit "$rc"
+}
+
 # The image's files with image paths replaced by $WORK paths (and the port/user of this run).
 # Prints the substituted file's path. Only the listed substitutions are made, so the rest of the
 # file is byte-for-byte what the image carries.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "kube/api_error.h"
+#include "kube/base64.h"
 #include "kube/token_file_credentials.h"
 #include "kubeconfig_test_util.h"
 
@@ -15,36 +16,19 @@ using testing::ReadText;
 using testing::TempDir;
 using testing::TestData;
 
-std::string Base64(const std::string& bytes) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : bytes) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kAlphabet[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(kAlphabet[((val << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
-}
-
 // A complete, valid kubeconfig: cluster c1, user bob (client certificate), context dev.
 std::string ValidConfig() {
   return "apiVersion: v1\nkind: Config\ncurrent-context: dev\n"
          "clusters:\n- name: c1\n  cluster:\n    server: https://127.0.0.1:6443/\n"
          "    certificate-authority-data: " +
-         Base64(ReadText(TestData("ca.crt"))) +
+         Base64Encode(ReadText(TestData("ca.crt"))) +
          "\n"
          "users:\n- name: bob\n  user:\n"
          "    client-certificate-data: " +
-         Base64(ReadText(TestData("client.crt"))) +
+         Base64Encode(ReadText(TestData("client.crt"))) +
          "\n"
          "    client-key-data: " +
-         Base64(ReadText(TestData("client.key"))) +
+         Base64Encode(ReadText(TestData("client.key"))) +
          "\n"
          "contexts:\n- name: dev\n  context:\n    cluster: c1\n    user: bob\n    namespace: "
          "team-a\n";
@@ -171,15 +155,6 @@ TEST(Kubeconfig, TokenFileIsReReadWhenItChanges) {
   EXPECT_EQ(source.Get().bearer_token, "two-rotated");
 }
 
-TEST(DecodeBase64, AcceptsPaddedTextWithNewlinesAndRejectsGarbage) {
-  std::string out;
-  EXPECT_TRUE(DecodeBase64("aGVs\nbG8=", out));
-  EXPECT_EQ(out, "hello");
-  EXPECT_FALSE(DecodeBase64("aGVsbG8", out));
-  EXPECT_FALSE(DecodeBase64("a$==", out));
-  EXPECT_FALSE(DecodeBase64("aG=sbG8=", out));
-}
-
 // ---- Broken files: each names the file, the context and the field. ----
 
 TEST(BrokenKubeconfig, InvalidYamlNamesTheLine) {
@@ -252,7 +227,7 @@ TEST(BrokenKubeconfig, CertificateAuthorityDataNotBase64) {
 TEST(BrokenKubeconfig, CertificateAuthorityDataNotACertificate) {
   std::string yaml = ValidConfig();
   auto at = yaml.find("certificate-authority-data: ") + 28;
-  yaml.replace(at, yaml.find('\n', at) - at, Base64("hello"));
+  yaml.replace(at, yaml.find('\n', at) - at, Base64Encode("hello"));
   EXPECT_THAT(ErrorOf(yaml),
               HasSubstr("kubeconfig P: context \"dev\": cluster \"c1\": certificate-authority: "
                         "not a PEM certificate ("));
