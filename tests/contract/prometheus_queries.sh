@@ -16,19 +16,52 @@ need "$PY" python3
 need curl curl
 
 WORK=$(mktemp -d /tmp/tfws-prometheus.XXXXXX)
-trap 'stack_stop; rm -rf "$WORK"' EXIT
+VL="$OBSERVE_DIR/victorialogs.sh"
+trap 'stack_stop; "$VL" stop "$WORK/victorialogs"; rm -rf "$WORK"' EXIT
+
+# Every workspace's token (from its Secret) vs. every line the operator wrote to stderr and Loki.
+no_token_in_logs() {
+  local ws tokens
+  tokens=$(for ws in ${OPERATOR_WORKSPACES//,/ }; do
+    "${KUBECTL[@]}" -n "${ws%/*}" get secret "${ws#*/}-token" -o jsonpath='{.data.token}' 2>/dev/null | base64 -d; echo
+  done | grep -v '^$')
+  [[ $(wc -l <<<"$tokens") -ge 6 ]] || { echo "expected the tokens of the running workspaces, got $(wc -l <<<"$tokens")"; return 1; }
+  curl -fsS "$VL_URL/select/logsql/query" --data-urlencode 'query={app="tfws-operator"}' >"$WORK/pushed.jsonl" || return 1
+  echo "$(wc -l <"$WORK/pushed.jsonl") pushed lines, $(wc -l <"$STACK_DIR/operator.log") stderr lines"
+  [[ -s $WORK/pushed.jsonl && -s $STACK_DIR/operator.log ]] || { echo "no log lines to search"; return 1; }
+  ! grep -F -f <(echo "$tokens") "$WORK/pushed.jsonl" "$STACK_DIR/operator.log"
+}
+
+# The operator started here also pushes its logs to a real Loki push-API server (VictoriaLogs).
+if [[ -z ${TFWS_OPERATOR_METRICS_URL:-} ]]; then
+  VL_URL=http://127.0.0.1:$(free_port)
+  check "victoria-logs started for the operator's log push" "$VL" start "$WORK/victorialogs" "${VL_URL##*:}"
+  export OPERATOR_LOKI_URL="$VL_URL/insert/loki/api/v1/push?_msg_field=msg"
+fi
 
 if stack_start "$WORK"; then ok "prometheus, operator metrics ($OPERATOR_METRICS_URL) and fake DCGM exporter started"; else fail "stack start"; finish; exit 1; fi
 
 "$PY" "$OBSERVE_DIR/promql_exprs.py" >"$WORK/exprs.jsonl"
 EXPECT=()
 [[ -n ${OPERATOR_GPU_WORKSPACES:-} ]] && EXPECT=(--expect-workspaces "$OPERATOR_GPU_WORKSPACES")
-if "$PY" "$OBSERVE_DIR/check_queries.py" "$PROM_URL" "$WORK/exprs.jsonl" --wait 120 "${EXPECT[@]}" >"$WORK/check.out"; then
-  :
-fi
+"$PY" "$OBSERVE_DIR/check_queries.py" "$PROM_URL" "$WORK/exprs.jsonl" --wait 120 "${EXPECT[@]}" >"$WORK/check.out" 2>&1 ||
+  grep -q '^FAIL ' "$WORK/check.out" || echo "FAIL check_queries.py ended without a verdict: $(tail -3 "$WORK/check.out")" >>"$WORK/check.out"
 cat "$WORK/check.out" | grep -v ' passed, .* failed$'
 PASSED=$((PASSED + $(grep -c '^ok ' "$WORK/check.out")))
 FAILED=$((FAILED + $(grep -c '^FAIL ' "$WORK/check.out")))
+
+check "promtool check metrics is clean on the operator's own scrape" bash -c \
+  "out=\$(curl -fsS '$OPERATOR_METRICS_URL' | promtool check metrics 2>&1); rc=\$?; echo \"\$out\"; [[ \$rc -eq 0 && -z \$out ]]"
+
+if [[ -n ${OPERATOR_LOKI_URL:-} ]]; then
+  # The dashboard's logs panel finds each workspace's lines in what the operator pushed ...
+  "$PY" "$OBSERVE_DIR/check_logs_panel.py" "$CHART/dashboards/gpu-workspaces.json" "$VL_URL" "$OPERATOR_WORKSPACES" >"$WORK/logs.out" 2>&1 ||
+    grep -q '^FAIL ' "$WORK/logs.out" || echo "FAIL check_logs_panel.py ended without a verdict: $(tail -3 "$WORK/logs.out")" >>"$WORK/logs.out"
+  grep -v ' passed, .* failed$' "$WORK/logs.out"
+  PASSED=$((PASSED + $(grep -c '^ok ' "$WORK/logs.out"))); FAILED=$((FAILED + $(grep -c '^FAIL ' "$WORK/logs.out")))
+  # ... and no Jupyter token of those workspaces is in any line, pushed or on stderr.
+  check "no workspace's Jupyter token appears in the operator's logs (stderr or Loki)" no_token_in_logs
+fi
 
 # The rule files load and every rule evaluates cleanly.
 check "Prometheus loaded the alert rules and evaluates them without errors" "$PY" - "$PROM_URL" <<'PY'

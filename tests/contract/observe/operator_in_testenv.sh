@@ -6,8 +6,9 @@
 #                            obs-nlp-<id>: "ws-idle", a one-GPU workspace the fake DCGM exporter
 #                            keeps idle), starts build/operator/tfws-operator watching only
 #                            those, waits until every workspace is Running or Stopped, and sets
-#                            OPERATOR_METRICS_URL and OPERATOR_GPU_WORKSPACES (ns/name,... of
-#                            the GPU workspaces that have a Pod).
+#                            OPERATOR_METRICS_URL, OPERATOR_WORKSPACES (ns/name,...) and
+#                            OPERATOR_GPU_WORKSPACES (those of them with GPUs and a Pod).
+#                            With OPERATOR_LOKI_URL set, the operator also pushes its logs there.
 #   operator_stop            stops the operator and deletes the two namespaces.
 # Needs a running testenv: $TFWS_TESTENV_DIR/kubeconfig (hack/test starts it; by hand:
 # hack/testenv up).
@@ -39,9 +40,11 @@ operator_start() {
 
   local metrics_port health_port
   metrics_port=$(free_port) health_port=$(free_port)
+  local loki=()
+  [[ -n ${OPERATOR_LOKI_URL:-} ]] && loki=(--loki-url "$OPERATOR_LOKI_URL" --loki-labels "cluster=testenv")
   "$operator" --kubeconfig "$kubeconfig" --watch-namespaces "$vision,$nlp" \
     --metrics-bind-address "127.0.0.1:$metrics_port" --health-probe-bind-address "127.0.0.1:$health_port" \
-    >"$work/operator.log" 2>&1 &
+    "${loki[@]}" >"$work/operator.log" 2>&1 &
   OPERATOR_PID=$!
   OPERATOR_METRICS_URL=http://127.0.0.1:$metrics_port/metrics
   wait_http "http://127.0.0.1:$health_port/readyz" 60 ||
@@ -61,6 +64,7 @@ operator_start() {
     ((SECONDS < deadline)) || { echo "FAIL workspaces not Running/Stopped within 180 s:"; echo "$phases"; return 1; }
     sleep 2
   done
+  OPERATOR_WORKSPACES=$(sed 's/=.*//' <<<"$phases" | paste -sd, -)
   OPERATOR_GPU_WORKSPACES=$("${KUBECTL[@]}" get tfws -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.gpu.count} {.status.phase}{"\n"}{end}' |
     awk -v a="$vision" -v b="$nlp" '$3 == "Running" && $2 > 0 && (index($1, a "/") == 1 || index($1, b "/") == 1) {print $1}' |
     paste -sd, -)
