@@ -1,9 +1,12 @@
 // Leader election on a real Lease: one of two electors leads; a killed leader
 // (no release) is replaced within the lease duration; a clean stop hands over
-// at once.
+// at once; a leader whose apiserver hangs stops leading before its lease ends.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "runtime/leader_election.h"
@@ -16,8 +19,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // Short timings so the test runs in seconds; the logic is the same as with
-// the 15/10/2 s defaults.
-constexpr auto kLease = 4s;
+// the 15/10/2 s defaults, and so is the margin: renew + 2 x retry < lease.
+constexpr auto kLease = 5s;
 constexpr auto kRenew = 3s;
 constexpr auto kRetry = 500ms;
 
@@ -93,6 +96,50 @@ TEST_F(RuntimeLeaderElectionTest, ACleanStopReleasesTheLeaseAndTheSuccessorTakes
   auto handover = b.started_at - stopped;
   EXPECT_LT(handover, kLease) << "took " << std::chrono::duration<double>(handover).count()
                               << " s: a released lease must not wait for expiry";
+}
+
+// SIGSTOPs the testenv kube-apiserver for its lifetime: connections are still
+// accepted by the kernel but nothing answers — a hung control plane.
+class FrozenApiserver {
+ public:
+  FrozenApiserver() {
+    std::ifstream(TestenvDir() + "/pids/apiserver") >> pid_;
+    if (pid_ > 0 && ::kill(pid_, SIGSTOP) != 0) pid_ = 0;
+  }
+  ~FrozenApiserver() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+  }
+  bool frozen() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = 0;
+};
+
+TEST_F(RuntimeLeaderElectionTest, ALeaderWhoseApiserverHangsStopsLeadingBeforeItsLeaseExpires) {
+  // As the operator does: Lease calls time out after the retry period.
+  auto lease_api = MakeTestenvClient({.request_deadline = kRetry, .user_agent = "tfws-e2e/1"});
+  Elector a(*lease_api, ns(), "a");
+  ASSERT_TRUE(WaitFor([&] { return a.leading.load(); }, 20s));
+  std::this_thread::sleep_for(kRetry * 2);  // a renewed at least once
+
+  Clock::time_point frozen_at, stopped_at;
+  {
+    FrozenApiserver freeze;
+    ASSERT_TRUE(freeze.frozen()) << "could not SIGSTOP the apiserver (pid file in " << TestenvDir() << ")";
+    frozen_at = Clock::now();
+    // The last renewal was before frozen_at, so the lease may pass to another
+    // replica from frozen_at + kLease on: a must have stopped by then.
+    WaitFor([&] { return !a.leading.load(); }, kLease + 5s, 20ms);
+    stopped_at = Clock::now();
+  }
+  EXPECT_FALSE(a.leading) << "still leading " << std::chrono::duration<double>(stopped_at - frozen_at).count()
+                          << " s after the apiserver hung";
+  EXPECT_LT(stopped_at - frozen_at, kLease)
+      << "stopped leading " << std::chrono::duration<double>(stopped_at - frozen_at).count()
+      << " s after the apiserver hung; the lease lasts " << std::chrono::duration<double>(kLease).count() << " s";
+  a.Stop();
+  // The control plane answers again before the next test.
+  ASSERT_TRUE(WaitFor([&] { return !client().Get(kube::resources::kNamespaces, "", ns()).is_null(); }, 60s));
 }
 
 }  // namespace
