@@ -112,6 +112,7 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   wopts.workspace_metrics = &workspace_metrics;
   wopts.queue_metrics = &queue_metrics;
   wopts.controller_metrics = &controller_metrics;
+  wopts.probe_activity = workspace::MakeJupyterActivityProbe();
   runtime::ClientEventSink event_sink(*client);
   runtime::EventRecorder recorder(event_sink);
   wopts.emit_event = [&recorder](const kube::Json& regarding, bool warning, const std::string& reason,

@@ -59,6 +59,7 @@ WorkspaceController::WorkspaceController(kube::Client& client, WorkspaceControll
   deps.config = options_.config;
   deps.emit_event = options_.emit_event;
   deps.metrics = options_.workspace_metrics;
+  deps.probe_activity = options_.probe_activity;
   reconciler_ = std::make_unique<WorkspaceReconciler>(std::move(deps));
   adapter_ = std::make_unique<Adapter>(*reconciler_);
 

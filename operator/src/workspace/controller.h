@@ -30,6 +30,7 @@ struct WorkspaceControllerOptions {
   observe::WorkspaceMetrics* workspace_metrics = nullptr;
   observe::QueueMetrics* queue_metrics = nullptr;
   observe::ControllerMetrics* controller_metrics = nullptr;
+  ActivityProbe probe_activity;  // idle culling; empty = never cull
 };
 
 class WorkspaceController final : public ObjectReader {

@@ -43,6 +43,7 @@ EffectiveSettings ResolveSettings(const Workspace& ws, const OperatorConfig& con
   }
 
   s.gpu = CheckGpuCompatibility(spec.gpu, s.image, config);
+  s.idle_timeout_minutes = spec.idle_timeout_minutes.value_or(config.idle_timeout_minutes);
   return s;
 }
 

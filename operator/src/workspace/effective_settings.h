@@ -34,6 +34,9 @@ struct EffectiveSettings {
   bool owns_token_secret = false;  // the operator creates <name>-token
 
   GpuCompatibility gpu;
+
+  // Idle culling: spec.culling.idleTimeoutMinutes, else the config default; 0 = never.
+  int idle_timeout_minutes = 0;
 };
 
 EffectiveSettings ResolveSettings(const Workspace& ws, const OperatorConfig& config);

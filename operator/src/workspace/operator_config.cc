@@ -202,7 +202,7 @@ OperatorConfig ParseOperatorConfig(std::string_view yaml_text, std::string_view 
   OperatorConfig c = DefaultOperatorConfig();
   ConfigReader r(root, "", source);
   r.OnlyKeys({"defaultImage", "runAsUser", "runAsGroup", "images", "ingress", "ssh", "progressDeadlineSeconds",
-              "operatorNamespace"});
+              "operatorNamespace", "culling"});
   r.String("defaultImage", c.default_image);
   if (c.default_image.empty()) {
     YAML::Node at = r.Get("defaultImage");
@@ -239,6 +239,9 @@ OperatorConfig ParseOperatorConfig(std::string_view yaml_text, std::string_view 
     }
   }
   r.Integer("progressDeadlineSeconds", c.progress_deadline_seconds, 30, 86400);
+  ConfigReader culling = r.Child("culling");
+  culling.OnlyKeys({"idleTimeoutMinutes"});
+  culling.Integer("idleTimeoutMinutes", c.idle_timeout_minutes, 0, kMaxIdleTimeoutMinutes);
   r.String("operatorNamespace", c.operator_namespace);
   return c;
 }

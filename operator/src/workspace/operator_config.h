@@ -57,6 +57,10 @@ struct OperatorConfig {
   IngressDefaults ingress;
   SshDefaults ssh;
   int progress_deadline_seconds = 600;
+  // Default of spec.culling.idleTimeoutMinutes: stop a Running workspace after
+  // this many minutes without Jupyter activity; 0 = never. YAML
+  // `culling.idleTimeoutMinutes`.
+  int idle_timeout_minutes = 0;
   // The namespace the operator runs in (NetworkPolicy lets it reach Jupyter to
   // probe/cull). YAML key `operatorNamespace`; main.cc may fill it from
   // POD_NAMESPACE when the key is absent. Empty = no such rule.

@@ -28,6 +28,7 @@ PodView ViewPod(const nlohmann::json* pod) {
   v.node = spec.value("nodeName", "");
   v.phase = status.value("phase", "Pending");
   v.started_at = status.value("startTime", "");
+  v.ip = status.value("podIP", "");
   v.failed = v.phase == "Failed" || v.phase == "Succeeded";
 
   if (const auto* c = PodCondition(p, "PodScheduled")) {

@@ -27,6 +27,7 @@ struct PodView {
   std::string created_at;      // metadata.creationTimestamp
   std::string ready_since;     // lastTransitionTime of Ready=True
   std::string started_at;      // status.startTime
+  std::string ip;              // status.podIP
 };
 
 PodView ViewPod(const nlohmann::json* pod);

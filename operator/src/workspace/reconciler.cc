@@ -4,9 +4,11 @@
 #include <mutex>
 
 #include "kube/api_error.h"
+#include "kube/base64.h"
 #include "observe/log.h"
 #include "observe/workspace_metrics.h"
 #include "workspace/conditions.h"
+#include "workspace/culling.h"
 #include "workspace/effective_settings.h"
 #include "workspace/naming.h"
 #include "workspace/pod_view.h"
@@ -105,7 +107,7 @@ class Pass {
         settings_(ResolveSettings(ws_, d_.config)),
         key_(ws_.namespace_ + "/" + ws_.name),
         log_(observe::Logger("reconciler").With("namespace", ws_.namespace_).With("workspace", ws_.name)) {
-    seen_.stopped = ws_.spec.stopped;
+    seen_.stopped = ws_.StoppedOrCulled();
     seen_.progress_deadline_seconds = d_.config.progress_deadline_seconds;
   }
 
@@ -135,6 +137,7 @@ class Pass {
     }
     EnsureChild(res::kNetworkPolicies, desired.network_policy);
 
+    ForgetCullWhenStoppedByTheUser();
     EnsurePod(desired.pod ? &*desired.pod : nullptr);
     WriteStatus();
     return outcome_;
@@ -357,10 +360,16 @@ class Pass {
     }
     seen_.pod = ViewPod(pod);
 
-    if (desired == nullptr) {  // stopped
+    if (desired == nullptr) {  // stopped or culled
       if (pod && !seen_.pod.terminating) {
-        DeletePod(*pod, "Stopped", "stopped by the user (spec.stopped: true); storage is kept");
-        if (d_.metrics) d_.metrics->Stopped(ws_.namespace_, "user");
+        if (ws_.spec.stopped) {
+          DeletePod(*pod, "Stopped", "stopped by the user (spec.stopped: true); storage is kept");
+          if (d_.metrics) d_.metrics->Stopped(ws_.namespace_, "user");
+        } else {
+          DeletePod(*pod, "Culled", "marked culled (annotation " + std::string(kCulledAtAnnotation) + ": " +
+                                        ws_.culled_at + "); storage is kept");
+          if (d_.metrics) d_.metrics->Stopped(ws_.namespace_, "culled");
+        }
       }
       return;
     }
@@ -396,6 +405,7 @@ class Pass {
           "or stop and start the workspace";
     }
     CheckProgressDeadline();
+    if (!seen_.pod.terminating) CheckIdle(*pod);
   }
 
   void CreatePod(const Json& desired) {
@@ -443,6 +453,73 @@ class Pass {
     log_.Info("deleted pod", {{"pod", names::Pod(ws_)}, {"reason", reason}});
     Event(reason == "PodFailed", reason, "Delete", note);
     seen_.pod.terminating = true;
+  }
+
+  // ---- idle culling
+
+  // Asks Jupyter about activity when an idle timeout applies; culls once the
+  // workspace has been idle that long, else comes back when it would be.
+  void CheckIdle(const Json& pod) {
+    const int minutes = settings_.idle_timeout_minutes;
+    if (minutes <= 0 || !d_.probe_activity || !seen_.pod.ready || seen_.pod.ip.empty()) return;
+    std::chrono::system_clock::time_point ready_since;
+    if (!ParseRfc3339(seen_.pod.ready_since, ready_since)) return;
+    std::string token;
+    if (settings_.token_ref && !ReadToken(*settings_.token_ref, token)) {
+      log_.Info("idle check skipped: no Jupyter token to ask with; the workspace is not culled",
+                {{"secret", settings_.token_ref->name}});
+      RequeueWithin(seconds(300));
+      return;
+    }
+    const std::string url = "http://" + seen_.pod.ip + ":" + std::to_string(kJupyterPort) + settings_.base_url;
+    const ActivityProbeResult probe = d_.probe_activity(url, token);
+    if (!probe.activity) {
+      log_.Info("idle check skipped: Jupyter could not be asked; the workspace is not culled",
+                {{"error", probe.error}});
+      RequeueWithin(seconds(300));
+      return;
+    }
+    std::optional<std::chrono::system_clock::time_point> restarted;
+    if (std::chrono::system_clock::time_point t; ParseRfc3339(ws_.spec.restarted_at, t)) restarted = t;
+    const CullDecision decision =
+        DecideCull(std::chrono::minutes(minutes), ready_since, restarted, *probe.activity, d_.now());
+    if (!decision.cull) {
+      RequeueWithin(decision.check_again_in + seconds(1));
+      return;
+    }
+    const std::string now = Rfc3339(d_.now());
+    d_.client->Patch(res::kTFWorkspaces, ws_.namespace_, ws_.name, kube::PatchType::kMerge,
+                     Json{{"metadata", {{"annotations", {{kCulledAtAnnotation, now}}}}}},
+                     {.field_manager = kFieldManager});
+    log_.Info("culling an idle workspace",
+              {{"idleSince", Rfc3339(decision.idle_since)}, {"idleTimeoutMinutes", minutes}});
+    ws_.culled_at = now;
+    seen_.stopped = true;
+    if (d_.metrics) d_.metrics->Stopped(ws_.namespace_, "culled");
+    DeletePod(pod, "Culled",
+              "no Jupyter activity since " + Rfc3339(decision.idle_since) + " (idle timeout " +
+                  std::to_string(minutes) +
+                  " min): stopped to free its GPUs; storage, token and Service are kept; set spec.restartedAt "
+                  "to the current time to start it again");
+  }
+
+  // The token Jupyter was started with (never logged).
+  bool ReadToken(const SecretKeyRef& ref, std::string& token) {
+    const auto secret = Read(res::kSecrets, ref.name);
+    if (!secret) return false;
+    const Json data = secret->value("data", Json::object());
+    return data.contains(ref.key) && data[ref.key].is_string() &&
+           kube::DecodeBase64(data[ref.key].get<std::string>(), token) && !token.empty();
+  }
+
+  // A user who stops a culled workspace starts it later with spec.stopped:
+  // false, so the culled mark goes once spec.stopped is set.
+  void ForgetCullWhenStoppedByTheUser() {
+    if (!ws_.spec.stopped || ws_.culled_at.empty()) return;
+    d_.client->Patch(res::kTFWorkspaces, ws_.namespace_, ws_.name, kube::PatchType::kMerge,
+                     Json{{"metadata", {{"annotations", {{kCulledAtAnnotation, nullptr}}}}}},
+                     {.field_manager = kFieldManager});
+    ws_.culled_at.clear();
   }
 
   void CheckProgressDeadline() {

@@ -2,6 +2,9 @@
 // differs from the informer cache (create, or server-side apply when the
 // tfws.io/spec-hash annotation differs), never restarts a running Pod unless
 // asked (PendingRestart instead), and writes status only when it changed.
+// With an idle timeout it asks the workspace's Jupyter about activity and,
+// once idle that long, marks the workspace culled (annotation
+// tfws.io/culled-at) and stops it; a Jupyter it cannot ask is never culled.
 //
 // Level-triggered and idempotent: running it again on a settled workspace
 // issues zero writes. Thread-safe for different keys; the work queue
@@ -15,6 +18,7 @@
 #include <string>
 
 #include "kube/client.h"
+#include "workspace/jupyter_activity_probe.h"
 #include "workspace/object_reader.h"
 #include "workspace/operator_config.h"
 
@@ -42,6 +46,8 @@ class WorkspaceReconciler {
     OperatorConfig config;
     EventEmitter emit_event;                      // may be empty
     observe::WorkspaceMetrics* metrics = nullptr;  // may be null
+    // Asks Jupyter about activity for idle culling; empty = never cull.
+    ActivityProbe probe_activity;
     std::function<std::chrono::system_clock::time_point()> now = [] {
       return std::chrono::system_clock::now();
     };

@@ -154,7 +154,7 @@ void AddVolumes(const Workspace& ws, const EffectiveSettings& settings, Json& po
 }  // namespace
 
 std::optional<Json> RenderPod(const Workspace& ws, const OperatorConfig& config) {
-  if (ws.spec.stopped) return std::nullopt;
+  if (ws.StoppedOrCulled()) return std::nullopt;
   const EffectiveSettings settings = ResolveSettings(ws, config);
 
   Json container = {

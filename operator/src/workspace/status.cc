@@ -17,6 +17,13 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
     return {config ? phase::kFailed : phase::kPending,
             {std::string(condition::kReady), false, false, seen.blocker->reason, seen.blocker->message}};
   }
+  if (seen.stopped && ws.Culled() && !ws.spec.stopped) {
+    return {phase::kStopped,
+            {std::string(condition::kReady), false, false, "Culled",
+             "stopped by the operator at " + ws.culled_at +
+                 " after no Jupyter activity for the idle timeout (spec.culling.idleTimeoutMinutes); its storage, "
+                 "token and Service are kept: set spec.restartedAt to the current time to start it again"}};
+  }
   if (seen.stopped) {
     return {phase::kStopped,
             {std::string(condition::kReady), false, false, "Stopped",

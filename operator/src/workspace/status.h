@@ -27,7 +27,7 @@ inline constexpr const char* kFailed = "Failed";
 // What the reconciler found, in domain terms.
 struct Observation {
   PodView pod;
-  bool stopped = false;
+  bool stopped = false;  // spec.stopped, or culled (see Workspace::Culled)
   // A problem that keeps the Pod from being created (missing claim or Secret,
   // a name taken by someone else's object, a spec the operator cannot run,
   // quota exceeded, Pod rejected by admission). The condition type it belongs

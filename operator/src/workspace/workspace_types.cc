@@ -376,6 +376,13 @@ std::string Workspace::Owner() const {
   return it == labels.end() ? std::string() : it->second;
 }
 
+bool Workspace::Culled() const {
+  if (culled_at.empty()) return false;
+  std::chrono::system_clock::time_point culled, restarted;
+  if (!ParseRfc3339(culled_at, culled)) return false;
+  return spec.restarted_at.empty() || !ParseRfc3339(spec.restarted_at, restarted) || restarted <= culled;
+}
+
 std::string Workspace::Team() const {
   if (!spec.team.empty()) return spec.team;
   auto it = labels.find("tfws.io/team");
@@ -394,6 +401,11 @@ Workspace ParseWorkspace(const Json& object) {
   if (!IsDns1035Label(ws.name) || ws.name.size() > 59) {
     Invalid("metadata.name", ws.name,
             "must start with a lower-case letter, contain only a-z, 0-9 and '-', and be at most 59 characters");
+  }
+  if (const Json* annotations = meta.Get("annotations"); annotations && annotations->is_object()) {
+    ws.culled_at = annotations->value(kCulledAtAnnotation, "");
+    std::chrono::system_clock::time_point ignored;
+    if (!ws.culled_at.empty() && !ParseRfc3339(ws.culled_at, ignored)) ws.culled_at.clear();  // not ours to judge
   }
   if (const Json* labels = meta.Get("labels")) {
     if (!labels->is_object()) WrongType("metadata.labels", *labels, "object");
@@ -414,6 +426,15 @@ Workspace ParseWorkspace(const Json& object) {
     if (!ParseRfc3339(s.restarted_at, ignored)) {
       Invalid("spec.restartedAt", s.restarted_at, "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z");
     }
+  }
+  if (const Json* idle = spec.Child("culling").Get("idleTimeoutMinutes")) {
+    if (!idle->is_number_integer()) WrongType("spec.culling.idleTimeoutMinutes", *idle, "integer");
+    const auto minutes = idle->get<std::int64_t>();
+    if (minutes < 0 || minutes > kMaxIdleTimeoutMinutes) {
+      Invalid("spec.culling.idleTimeoutMinutes", *idle,
+              "must be between 0 (never cull) and " + std::to_string(kMaxIdleTimeoutMinutes) + " (30 days)");
+    }
+    s.idle_timeout_minutes = static_cast<int>(minutes);
   }
   s.gpu = ParseGpu(spec.Child("gpu"));
   Reader res = spec.Child("resources");

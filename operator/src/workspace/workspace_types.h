@@ -30,6 +30,8 @@ inline constexpr const char* kKind = "TFWorkspace";
 inline constexpr const char* kDefaultGpuResource = "nvidia.com/gpu";
 inline constexpr int kMaxGpuCount = 16;
 inline constexpr int kMaxMigCount = 7;
+inline constexpr int kMaxIdleTimeoutMinutes = 43200;  // 30 days
+inline constexpr const char* kCulledAtAnnotation = "tfws.io/culled-at";
 
 // A spec value the schema would have refused. `field()` is the JSON path
 // ("spec.gpu.count"); what() is the full API-server-style sentence.
@@ -130,6 +132,9 @@ struct WorkspaceSpec {
   std::string image_pull_policy = "IfNotPresent";
   bool stopped = false;
   std::string restarted_at;  // RFC 3339; a new value asks for a restart
+  // spec.culling.idleTimeoutMinutes: stop the workspace after this long without
+  // Jupyter activity; 0 = never; nullopt = OperatorConfig.culling default.
+  std::optional<int> idle_timeout_minutes;
   GpuSpec gpu;
   ResourceRequirements resources;
   std::string shm_size = "1Gi";
@@ -156,7 +161,16 @@ struct Workspace {
   std::string uid;
   std::int64_t generation = 0;
   std::map<std::string, std::string> labels;  // metadata.labels (tfws.io/owner, tfws.io/team fall back to these)
+  // metadata.annotations["tfws.io/culled-at"] (RFC 3339): when the operator
+  // stopped the workspace for being idle; empty when it never did.
+  std::string culled_at;
   WorkspaceSpec spec;
+
+  // Culled and not restarted since: culled_at is set and spec.restartedAt is
+  // not later than it. A culled workspace runs no Pod, like spec.stopped.
+  bool Culled() const;
+  // No Pod wanted: spec.stopped or Culled().
+  bool StoppedOrCulled() const { return spec.stopped || Culled(); }
 
   // spec.owner, else metadata.labels["tfws.io/owner"], else "".
   std::string Owner() const;
