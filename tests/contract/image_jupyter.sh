@@ -7,6 +7,7 @@
 #  - the token works (header and query), requests without it or with a wrong one are refused
 #  - base_url routing: everything lives under <base>, requests outside it are 404
 #  - a kernel starts (non-root, HOME writable) and the image's supervisord runs the same command
+#  - the operator's idle-culling probe reads activity from it (and is not activity itself)
 # Only --ip (0.0.0.0 -> 127.0.0.1), --port and --notebook-dir are substituted for the test.
 source "$(dirname "${BASH_SOURCE[0]}")/image/lib.sh"
 require_commands jupyter curl setpriv
@@ -121,6 +122,16 @@ check "another workspace's base URL is 404" test "$(status "$URL/tfws/other/ws/a
 # A kernel starts under the non-root user with the emptyDir HOME.
 kernel=$(curl -s -X POST -H "Authorization: token $TOKEN" "$URL${BASE}api/kernels" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("id",""))' 2>/dev/null || true)
 check "a kernel starts (POST ${BASE}api/kernels with the token)" test -n "$kernel"
+# The operator's idle-culling probe (workspace/jupyter_activity_probe) against this Jupyter.
+UNIT=${TFWS_BUILD_DIR:-$ROOT/build}/tests/unit_workspace
+if [[ -x $UNIT ]] && TFWS_JUPYTER_BASE_URL="$URL$BASE" TFWS_JUPYTER_TOKEN="$TOKEN" \
+  "$UNIT" --gtest_filter='JupyterActivityProbeAgainstJupyter.*' >"$WORK/probe.out" 2>&1 &&
+  grep -q '^\[  PASSED  \] 1 test' "$WORK/probe.out"; then
+  ok "the operator's activity probe reads Jupyter's activity with the token; probing is not activity, a request is"
+else
+  fail "the operator's activity probe against Jupyter ($UNIT --gtest_filter=JupyterActivityProbeAgainstJupyter.*)"
+  tail -30 "$WORK/probe.out" 2>/dev/null | sed 's/^/     /'
+fi
 [[ -n $kernel ]] && curl -s -X DELETE -H "Authorization: token $TOKEN" "$URL${BASE}api/kernels/$kernel" >/dev/null
 jupyter_user=$(ps -o user= -p "$JUPYTER_PID" | tr -d ' ')
 check "Jupyter runs as the non-root user ($jupyter_user)" test "$jupyter_user" = "$RUN_USER"

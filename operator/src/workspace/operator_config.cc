@@ -241,7 +241,7 @@ OperatorConfig ParseOperatorConfig(std::string_view yaml_text, std::string_view 
   r.Integer("progressDeadlineSeconds", c.progress_deadline_seconds, 30, 86400);
   ConfigReader culling = r.Child("culling");
   culling.OnlyKeys({"idleTimeoutMinutes"});
-  culling.Integer("idleTimeoutMinutes", c.idle_timeout_minutes, 0, kMaxIdleTimeoutMinutes);
+  culling.Integer("idleTimeoutMinutes", c.idle_timeout_minutes, 0, 43200);  // as spec.culling (30 days)
   r.String("operatorNamespace", c.operator_namespace);
   return c;
 }

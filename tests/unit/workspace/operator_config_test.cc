@@ -64,6 +64,8 @@ ssh:
   allowedCIDRs: [10.0.0.0/8, "fd00::/8"]
 progressDeadlineSeconds: 300
 operatorNamespace: tfws-system
+culling:
+  idleTimeoutMinutes: 120
 )");
   EXPECT_EQ(c.default_image, "registry.local/tf:2.9");
   EXPECT_EQ(c.run_as_user, 2000);
@@ -76,6 +78,13 @@ operatorNamespace: tfws-system
   EXPECT_EQ(c.ssh.allowed_cidrs, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8"}));
   EXPECT_EQ(c.progress_deadline_seconds, 300);
   EXPECT_EQ(c.operator_namespace, "tfws-system");
+  EXPECT_EQ(c.idle_timeout_minutes, 120);
+}
+
+TEST(OperatorConfig, CullingIsOffByDefaultAndItsTimeoutIsBounded) {
+  EXPECT_EQ(DefaultOperatorConfig().idle_timeout_minutes, 0);
+  EXPECT_THAT(ConfigError("culling: {idleTimeoutMinutes: -5}"), HasSubstr("culling.idleTimeoutMinutes"));
+  EXPECT_THAT(ConfigError("culling: {idleTimeout: 5}"), HasSubstr("idleTimeout"));
 }
 
 TEST(OperatorConfig, LongestMatchingPrefixWins) {
