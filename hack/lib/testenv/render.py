@@ -164,7 +164,9 @@ def expand_nodes(config):
                 "kind": "Node",
                 "metadata": {"name": node, "labels": {k: str(v) for k, v in labels.items()},
                              "annotations": {k: str(v) for k, v in annotations.items()}},
-                "spec": {"taints": taints} if taints else {},
+                # Loopback pod IPs (kwok allocates from the node's podCIDR): a test can serve a
+                # Pod's port on the host, e.g. a real Jupyter for the idle-culling test.
+                "spec": dict({"podCIDR": "127.%d.%d.0/24" % (1 + index // 256, index % 256)}, **({"taints": taints} if taints else {})),
                 "status": {
                     "capacity": resources,
                     "allocatable": dict(resources),

@@ -380,7 +380,8 @@ bool Workspace::Culled() const {
   if (culled_at.empty()) return false;
   std::chrono::system_clock::time_point culled, restarted;
   if (!ParseRfc3339(culled_at, culled)) return false;
-  return spec.restarted_at.empty() || !ParseRfc3339(spec.restarted_at, restarted) || restarted <= culled;
+  // Both have second precision: a restart in the second of the cull wins.
+  return spec.restarted_at.empty() || !ParseRfc3339(spec.restarted_at, restarted) || restarted < culled;
 }
 
 std::string Workspace::Team() const {

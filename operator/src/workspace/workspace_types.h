@@ -167,7 +167,7 @@ struct Workspace {
   WorkspaceSpec spec;
 
   // Culled and not restarted since: culled_at is set and spec.restartedAt is
-  // not later than it. A culled workspace runs no Pod, like spec.stopped.
+  // earlier than it. A culled workspace runs no Pod, like spec.stopped.
   bool Culled() const;
   // No Pod wanted: spec.stopped or Culled().
   bool StoppedOrCulled() const { return spec.stopped || Culled(); }

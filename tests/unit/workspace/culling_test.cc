@@ -120,6 +120,8 @@ TEST(CulledWorkspace, RunsNoPodUntilRestartedAfterTheCull) {
       << "a restart before the cull does not undo it";
   const Workspace restarted = CulledWorkspace("2026-11-26T10:00:00Z", "2026-11-26T11:00:00Z");
   EXPECT_FALSE(restarted.Culled());
+  EXPECT_FALSE(CulledWorkspace("2026-11-26T10:00:00Z", "2026-11-26T10:00:00Z").Culled())
+      << "a restart in the same second as the cull wins";
   EXPECT_TRUE(RenderPod(restarted, config));
   EXPECT_FALSE(CulledWorkspace("not a time").Culled()) << "an annotation that is not a time is ignored";
 }
