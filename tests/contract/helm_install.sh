@@ -153,6 +153,8 @@ check "cannot delete nodes" test "$(can delete nodes)" = no
 check "cannot read configmaps cluster-wide" test "$(can list configmaps --all-namespaces)" = no
 check "cannot create TFWorkspaces (users do)" test "$(can create tfworkspaces.tfws.io -n "$USERS_NS")" = no
 check "cannot delete TFWorkspaces (users do)" test "$(can delete tfworkspaces.tfws.io -n "$USERS_NS")" = no
+check "cannot update TFWorkspaces (it only patches the culled-at annotation)" test "$(can update tfworkspaces.tfws.io -n "$USERS_NS")" = no
+check "can patch TFWorkspaces (idle culling)" test "$(can patch tfworkspaces.tfws.io -n "$USERS_NS")" = yes
 check "cannot change RBAC" test "$(can create clusterrolebindings)" = no
 check "cannot create deployments" test "$(can create deployments.apps -n "$USERS_NS")" = no
 check "cannot exec into pods" test "$(can create pods --subresource=exec -n "$USERS_NS")" = no

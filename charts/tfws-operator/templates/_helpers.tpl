@@ -80,11 +80,12 @@ Rules on the namespaced resources the operator manages. Used by the ClusterRole 
 or by one Role per watched namespace. Each rule says why it is needed.
 */}}
 {{- define "tfws-operator.namespacedRules" -}}
-# The operator watches TFWorkspaces (list/watch fill its cache, get re-reads one), and updates or
-# patches them to add and remove its finalizer. It never creates or deletes them: users do.
+# The operator watches TFWorkspaces (list/watch fill its cache, get re-reads one) and patches one
+# annotation, tfws.io/culled-at, when it stops an idle workspace. It never creates, updates or
+# deletes them: users do.
 - apiGroups: ["tfws.io"]
   resources: ["tfworkspaces"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["get", "list", "watch", "patch"]
 # Status is a subresource: phase, conditions, URL and observedGeneration are written here.
 - apiGroups: ["tfws.io"]
   resources: ["tfworkspaces/status"]
