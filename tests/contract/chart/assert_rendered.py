@@ -41,7 +41,7 @@ def one(docs, kind):
 
 # The least-privilege table of the chart: (apiGroup, resource) -> verbs. Anything else is a finding.
 NAMESPACED_RULES = {
-    ("tfws.io", "tfworkspaces"): {"get", "list", "watch", "update", "patch"},
+    ("tfws.io", "tfworkspaces"): {"get", "list", "watch", "patch"},
     ("tfws.io", "tfworkspaces/status"): {"get", "update", "patch"},
     ("tfws.io", "tfworkspaces/finalizers"): {"update"},
     **{("", r): {"get", "list", "watch", "create", "update", "patch", "delete"}
