@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <ctime>
 #include <filesystem>
 
 #include "kube/base64.h"
@@ -26,15 +25,6 @@ using std::chrono::seconds;
 using ::testing::HasSubstr;
 
 constexpr int kIdleMinutes = 1;
-
-std::string NowRfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 // Debian's Jupyter Notebook on ip:8888 for one workspace; killed on scope exit.
 class JupyterForPod {
@@ -143,7 +133,7 @@ TEST_F(ControllerCulling, AnIdleJupyterIsCulledAnUnreachableOneNeverAndARestartB
   EXPECT_TRUE(CulledAt("unasked").empty());
 
   // Starting it again is the documented restart.
-  PatchSpec("idle", {{"restartedAt", NowRfc3339()}});
+  RequestRestart("idle");
   ExpectPhase("idle", "Running", seconds(60));
   EXPECT_TRUE(Exists(c(), res::kPods, ns(), "idle"));
 }

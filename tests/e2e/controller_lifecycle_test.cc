@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <ctime>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -23,15 +22,6 @@ using Json = nlohmann::json;
 using std::chrono::seconds;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
-
-std::string NowRfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 // Expects an ownerReference with controller=true pointing at the workspace.
 void ExpectOwnedBy(const Json& child, const Json& ws, const std::string& what) {
@@ -257,7 +247,7 @@ TEST_F(ControllerLifecycle, SpecChangeWhileRunningSetsPendingRestartAndRestartRe
   EXPECT_EQ(UidOf(c(), res::kPods, ns(), name), pod_uid) << "a spec change must never restart the Pod by itself";
   EXPECT_EQ(Phase(GetWorkspace(name)), "Running");
 
-  PatchSpec(name, {{"restartedAt", NowRfc3339()}});
+  RequestRestart(name);
   std::string new_uid;
   EXPECT_TRUE(WaitFor(
       [&] {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -395,6 +396,15 @@ nlohmann::json ControllerTest::CreateWorkspace(const std::string& name, const nl
 
 nlohmann::json ControllerTest::GetWorkspace(const std::string& name) {
   return c().Get(kube::resources::kTFWorkspaces, ns(), name);
+}
+
+nlohmann::json ControllerTest::RequestRestart(const std::string& name) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char rfc3339[32];
+  std::strftime(rfc3339, sizeof rfc3339, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return PatchSpec(name, {{"restartedAt", rfc3339}});
 }
 
 nlohmann::json ControllerTest::PatchSpec(const std::string& name, const nlohmann::json& spec_patch) {

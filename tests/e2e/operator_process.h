@@ -123,6 +123,8 @@ class ControllerTest : public TestenvTest {
   nlohmann::json GetWorkspace(const std::string& name);
   // JSON merge patch of .spec.
   nlohmann::json PatchSpec(const std::string& name, const nlohmann::json& spec_patch);
+  // Sets spec.restartedAt to the current time (what `kubectl patch` in the user guide does).
+  nlohmann::json RequestRestart(const std::string& name);
   // Fails the test (with status and operator log tail) unless phase is reached.
   void ExpectPhase(const std::string& name, const std::string& phase,
                    std::chrono::milliseconds timeout = std::chrono::seconds(60));
