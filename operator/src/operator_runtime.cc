@@ -123,18 +123,19 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   workspace::WorkspaceController controller(*client, wopts);
   controller.Start();
 
-  // Declared before the health server, which reads it, so it outlives it.
-  // Lease calls get their own client whose deadline is the retry period: a renewal stuck on a
-  // hung apiserver then gives up in time for the elector to stop leading before the lease
-  // (15 s) expires — worst case renew deadline + 2 x retry period = 14 s.
-  const runtime::LeaderElectionConfig lease_defaults;
-  kube::ClientOptions lease_copts = copts;
-  lease_copts.request_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(lease_defaults.retry_period);
-  auto lease_api = kube::MakeClient(cluster, lease_copts);
-  runtime::ClientLeaseClient leases(*lease_api);
+  // Declared before the health server, which reads them, so they outlive it.
+  std::shared_ptr<kube::Client> lease_api;
+  std::unique_ptr<runtime::ClientLeaseClient> leases;
   std::unique_ptr<runtime::LeaderElector> elector;
   if (options.leader_elect) {
     runtime::LeaderElectionConfig lcfg;
+    // Lease calls get their own client whose deadline is the retry period: a renewal stuck on a
+    // hung apiserver then gives up in time for the elector to stop leading before the lease
+    // (15 s) expires — worst case renew deadline + 2 x retry period = 14 s.
+    kube::ClientOptions lease_copts = copts;
+    lease_copts.request_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(lcfg.retry_period);
+    lease_api = kube::MakeClient(cluster, lease_copts);
+    leases = std::make_unique<runtime::ClientLeaseClient>(*lease_api);
     lcfg.lease_namespace = OwnNamespace(options, cluster);
     lcfg.lease_name = options.leader_election_id;
     lcfg.identity = CandidateIdentity();
@@ -142,7 +143,7 @@ int RunOperator(const OperatorRuntimeOptions& options) {
     lcfg.on_started_leading = [&controller](std::stop_token leading) { controller.RunWorkers(leading); };
     log.Info("campaigning for leadership",
              {{"lease", lcfg.lease_namespace + "/" + lcfg.lease_name}, {"identity", lcfg.identity}});
-    elector = std::make_unique<runtime::LeaderElector>(leases, lcfg);
+    elector = std::make_unique<runtime::LeaderElector>(*leases, lcfg);
   }
 
   std::unique_ptr<observe::HealthServer> health;

@@ -107,8 +107,8 @@ TEST_F(ControllerCulling, AnIdleJupyterIsCulledAnUnreachableOneNeverAndARestartB
   ASSERT_FALSE(token.empty());
   JupyterForPod jupyter(ip, base, token);
   ASSERT_TRUE(jupyter.WaitServing(seconds(60))) << jupyter.Log();
-  // The operator asked once when the Pod became ready (nobody answered) and
-  // asks again in 5 minutes; any change of the workspace brings it back now.
+  // The operator first asks Jupyter once the Pod has been ready for the idle
+  // timeout; a change of the workspace brings a reconcile now either way.
   c().Patch(res::kTFWorkspaces, ns(), "idle", kube::PatchType::kMerge,
             {{"metadata", {{"labels", {{"e2e/jupyter", "started"}}}}}}, {.field_manager = "tfws-e2e"});
 

@@ -30,6 +30,12 @@ std::string Lower(std::string text) {
   return text;
 }
 
+// When the whole exchange must be over; nullopt = no deadline (request.deadline zero).
+std::optional<SteadyTime> DeadlineOf(const HttpRequest& request) {
+  if (request.deadline.count() <= 0) return std::nullopt;
+  return std::chrono::steady_clock::now() + request.deadline;
+}
+
 // Waits for a cpprest task from the calling thread (never inside a
 // continuation), honouring a total deadline and a stop token. On expiry or
 // stop the request is cancelled (cpprest then closes the connection).
@@ -87,9 +93,7 @@ class CpprestTransport final : public Transport {
   HttpResponse Send(const HttpRequest& request) override {
     Credentials credentials = config_.credentials->Get();
     auto clients = ClientsFor(credentials);
-    std::optional<SteadyTime> deadline;
-    if (request.deadline.count() > 0)
-      deadline = std::chrono::steady_clock::now() + request.deadline;
+    const std::optional<SteadyTime> deadline = DeadlineOf(request);
     pplx::cancellation_token_source cancel;
     bool expired = false;
     try {
@@ -120,9 +124,7 @@ class CpprestTransport final : public Transport {
                       std::stop_token stop) override {
     Credentials credentials = config_.credentials->Get();
     auto clients = ClientsFor(credentials);
-    std::optional<SteadyTime> deadline;
-    if (request.deadline.count() > 0)
-      deadline = std::chrono::steady_clock::now() + request.deadline;
+    const std::optional<SteadyTime> deadline = DeadlineOf(request);
     pplx::cancellation_token_source cancel;
     // Whatever way we leave (end, stop, exception from on_chunk), close the
     // connection: a half-read body cannot go back to the pool.

@@ -464,6 +464,16 @@ class Pass {
     if (minutes <= 0 || !d_.probe_activity || !seen_.pod.ready || seen_.pod.ip.empty()) return;
     std::chrono::system_clock::time_point ready_since;
     if (!ParseRfc3339(seen_.pod.ready_since, ready_since)) return;
+    std::optional<std::chrono::system_clock::time_point> restarted;
+    if (std::chrono::system_clock::time_point t; ParseRfc3339(ws_.spec.restarted_at, t)) restarted = t;
+    // Idle at most since the Pod became ready (or the restart): until that is a whole timeout
+    // ago no answer from Jupyter could cull it, so do not ask yet.
+    const CullDecision at_most =
+        DecideCull(std::chrono::minutes(minutes), ready_since, restarted, JupyterActivity{}, d_.now());
+    if (!at_most.cull) {
+      RequeueWithin(at_most.check_again_in + seconds(1));
+      return;
+    }
     std::string token;
     if (settings_.token_ref && !ReadToken(*settings_.token_ref, token)) {
       log_.Info("idle check skipped: no Jupyter token to ask with; the workspace is not culled",
@@ -479,8 +489,6 @@ class Pass {
       RequeueWithin(seconds(300));
       return;
     }
-    std::optional<std::chrono::system_clock::time_point> restarted;
-    if (std::chrono::system_clock::time_point t; ParseRfc3339(ws_.spec.restarted_at, t)) restarted = t;
     const CullDecision decision =
         DecideCull(std::chrono::minutes(minutes), ready_since, restarted, *probe.activity, d_.now());
     if (!decision.cull) {
