@@ -59,10 +59,14 @@ app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- default .Release.Namespace .Values.leaderElection.namespace }}
 {{- end }}
 
-{{/* The OperatorConfig document mounted at /etc/tfws/config.yaml (operatorNamespace defaults to the release namespace). */}}
+{{/* The OperatorConfig document mounted at /etc/tfws/config.yaml (operatorNamespace defaults to the
+release namespace, operatorPodLabels to the selector labels of the operator Pods). */}}
 {{- define "tfws-operator.operatorConfig" -}}
 {{- $config := deepCopy .Values.config }}
 {{- $_ := set $config "operatorNamespace" (default .Release.Namespace .Values.config.operatorNamespace) }}
+{{- if not .Values.config.operatorPodLabels }}
+{{- $_ := set $config "operatorPodLabels" (include "tfws-operator.selectorLabels" . | fromYaml) }}
+{{- end }}
 {{- toYaml $config }}
 {{- end }}
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,7 +23,12 @@ struct ActivityProbeResult {
 // token: empty when the workspace has auth "none".
 using ActivityProbe = std::function<ActivityProbeResult(const std::string& base_url, const std::string& token)>;
 
-// The cpprestsdk probe; each call gives up after `timeout` of silence.
+// The most the probe reads of one answer; a larger answer is an error (the
+// server belongs to the workspace's user: the operator's memory must not).
+inline constexpr std::size_t kMaxJupyterAnswerBytes = 16 * 1024;
+
+// The cpprestsdk probe; each call gives up after `timeout` of silence and
+// reads at most kMaxJupyterAnswerBytes of each answer.
 ActivityProbe MakeJupyterActivityProbe(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace tfws::workspace

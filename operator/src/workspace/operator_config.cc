@@ -5,6 +5,7 @@
 #include <cctype>
 #include <fstream>
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -100,6 +101,22 @@ class ConfigReader {
     for (std::size_t i = 0; i < v.size(); ++i) {
       if (!v[i].IsScalar()) Fail(Key(key) + "[" + std::to_string(i) + "]", "must be a string", &v);
       out.push_back(v[i].as<std::string>());
+    }
+  }
+
+  // A mapping of label keys to values; `non_empty` refuses {} (an empty
+  // selector would select every Pod).
+  void LabelMap(std::string_view key, std::map<std::string, std::string>& out) const {
+    YAML::Node v = Get(key);
+    if (!Present(v)) return;
+    if (!v.IsMap()) Fail(Key(key), "must be a mapping of label keys to values", &v);
+    out.clear();
+    for (const auto& kv : v) {
+      if (!kv.second.IsScalar()) Fail(Key(key) + "." + kv.first.as<std::string>(), "must be a string", &v);
+      out[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    }
+    if (out.empty()) {
+      Fail(Key(key), "Required value: at least one label (an empty selector would admit every Pod of the namespace)", &v);
     }
   }
 
@@ -202,7 +219,7 @@ OperatorConfig ParseOperatorConfig(std::string_view yaml_text, std::string_view 
   OperatorConfig c = DefaultOperatorConfig();
   ConfigReader r(root, "", source);
   r.OnlyKeys({"defaultImage", "runAsUser", "runAsGroup", "images", "ingress", "ssh", "progressDeadlineSeconds",
-              "operatorNamespace", "culling"});
+              "operatorNamespace", "operatorPodLabels", "culling"});
   r.String("defaultImage", c.default_image);
   if (c.default_image.empty()) {
     YAML::Node at = r.Get("defaultImage");
@@ -223,11 +240,12 @@ OperatorConfig ParseOperatorConfig(std::string_view yaml_text, std::string_view 
     }
   }
   ConfigReader ingress = r.Child("ingress");
-  ingress.OnlyKeys({"className", "host", "tlsSecretName", "controllerNamespace"});
+  ingress.OnlyKeys({"className", "host", "tlsSecretName", "controllerNamespace", "controllerPodLabels"});
   ingress.String("className", c.ingress.class_name);
   ingress.String("host", c.ingress.host);
   ingress.String("tlsSecretName", c.ingress.tls_secret_name);
   ingress.String("controllerNamespace", c.ingress.controller_namespace);
+  ingress.LabelMap("controllerPodLabels", c.ingress.controller_pod_labels);
   ConfigReader ssh = r.Child("ssh");
   ssh.OnlyKeys({"allowedCIDRs"});
   ssh.StringList("allowedCIDRs", c.ssh.allowed_cidrs);
@@ -243,6 +261,7 @@ OperatorConfig ParseOperatorConfig(std::string_view yaml_text, std::string_view 
   culling.OnlyKeys({"idleTimeoutMinutes"});
   culling.Integer("idleTimeoutMinutes", c.idle_timeout_minutes, 0, 43200);  // as spec.culling (30 days)
   r.String("operatorNamespace", c.operator_namespace);
+  r.LabelMap("operatorPodLabels", c.operator_pod_labels);
   return c;
 }
 

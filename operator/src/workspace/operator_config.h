@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,7 +43,13 @@ struct IngressDefaults {
   std::string class_name;
   std::string host;
   std::string tls_secret_name;
-  std::string controller_namespace = "ingress-nginx";  // NetworkPolicy source for port 8888
+  std::string controller_namespace = "ingress-nginx";  // empty: no ingress controller peer
+  // The NetworkPolicy of every workspace admits port 8888 only from Pods with
+  // ALL these labels in controller_namespace (one peer: namespaceSelector AND
+  // podSelector), never from the whole namespace. YAML `ingress.controllerPodLabels`;
+  // must not be empty. Defaults: the labels of ingress-nginx's controller Pods.
+  std::map<std::string, std::string> controller_pod_labels = {{"app.kubernetes.io/name", "ingress-nginx"},
+                                                              {"app.kubernetes.io/component", "controller"}};
 };
 
 struct SshDefaults {
@@ -65,6 +72,10 @@ struct OperatorConfig {
   // probe/cull). YAML key `operatorNamespace`; main.cc may fill it from
   // POD_NAMESPACE when the key is absent. Empty = no such rule.
   std::string operator_namespace;
+  // Labels of the operator's own Pods: with operator_namespace, the only peer
+  // of the operator rule (YAML `operatorPodLabels`; must not be empty; the
+  // chart sets its selector labels).
+  std::map<std::string, std::string> operator_pod_labels = {{"app.kubernetes.io/name", "tfws-operator"}};
 
   // The policy with the longest `match` that prefixes `image`, or nullptr
   // (unknown image: no GPU restriction, no SSH, launcher jupyter).

@@ -42,7 +42,10 @@ Json RenderService(const Workspace& ws, const OperatorConfig& config);
 std::optional<Json> RenderSshService(const Workspace& ws, const OperatorConfig& config);
 // networking.k8s.io/v1 Ingress <name>; nullopt unless spec.ingress.enabled.
 std::optional<Json> RenderIngress(const Workspace& ws, const OperatorConfig& config);
-// NetworkPolicy <name> (docs/user-guide.md "Network access").
+// NetworkPolicy <name> (docs/user-guide.md "Network access"). Egress to the
+// cloud metadata addresses below is denied in every profile.
+inline constexpr const char* kMetadataCidrV4 = "169.254.169.254/32";
+inline constexpr const char* kMetadataCidrV6 = "fd00:ec2::254/128";
 Json RenderNetworkPolicy(const Workspace& ws, const OperatorConfig& config);
 
 struct RenderedObjects {

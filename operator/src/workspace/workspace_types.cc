@@ -325,6 +325,12 @@ std::vector<EnvVar> ParseEnv(const Reader& r) {
       Forbidden(e.Field("name"), "TFWS_* variables are set by the operator and cannot be overridden");
     }
     if (!seen.insert(var.name).second) throw InvalidSpecError(e.Field("name"), "Duplicate value: " + Quote(var.name));
+    // As the CRD's rule (defence in depth): a line break would end a line of a
+    // configuration file the image writes from the environment.
+    if (var.value.find_first_of("\r\n") != std::string::npos) {
+      Invalid(e.Field("value"), var.value,
+              "must not contain a line break (\\n or \\r): put multi-line content in a file on the workspace volume");
+    }
     env.push_back(std::move(var));
   }
   return env;

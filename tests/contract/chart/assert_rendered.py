@@ -119,8 +119,10 @@ def check_common(docs, values, release_ns):
     cm = [c for c in objects_of(docs, "ConfigMap") if "config.yaml" in c.get("data", {})]
     expect("ConfigMap with key config.yaml is rendered", len(cm) == 1)
     if cm:
-        want = dict(values["config"], operatorNamespace=values["config"].get("operatorNamespace") or release_ns)
-        expect("config.yaml = values .config, operatorNamespace defaulted to the release namespace",
+        want = dict(values["config"], operatorNamespace=values["config"].get("operatorNamespace") or release_ns,
+                    operatorPodLabels=values["config"].get("operatorPodLabels") or dep["spec"]["selector"]["matchLabels"])
+        expect("config.yaml = values .config, operatorNamespace defaulted to the release namespace, "
+               "operatorPodLabels to the operator Pods' selector labels",
                yaml.safe_load(cm[0]["data"]["config.yaml"]) == want)
         volume = [v for v in dep["spec"]["template"]["spec"]["volumes"] if v["name"] == "config"]
         expect("Deployment mounts that ConfigMap", volume and volume[0]["configMap"]["name"] == cm[0]["metadata"]["name"])
@@ -211,6 +213,12 @@ def check_all_on(docs, values, release_ns):
     expect("NetworkPolicy selects the operator Pods",
            netpol.get("spec", {}).get("podSelector", {}).get("matchLabels") == dep["spec"]["selector"]["matchLabels"])
     expect("NetworkPolicy: Ingress and Egress", netpol.get("spec", {}).get("policyTypes") == ["Ingress", "Egress"])
+    jupyter = [r for r in netpol.get("spec", {}).get("egress", [])
+               if r.get("ports") == [{"port": 8888, "protocol": "TCP"}]]
+    expect("NetworkPolicy: egress to Jupyter (8888) of workspace Pods in every namespace (culling probes)",
+           len(jupyter) == 1 and jupyter[0].get("to") == [{
+               "namespaceSelector": {},
+               "podSelector": {"matchExpressions": [{"key": "tfws.io/workspace", "operator": "Exists"}]}}])
     pdb = one(docs, "PodDisruptionBudget")
     expect("PodDisruptionBudget: minAvailable from values",
            pdb.get("spec", {}).get("minAvailable") == values["podDisruptionBudget"]["minAvailable"])

@@ -11,6 +11,13 @@
 
 #include <cpprest/http_client.h>
 
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 
@@ -26,6 +33,94 @@ TEST(JupyterActivityProbe, AnUnreachableJupyterIsAnErrorNamingTheUrl) {
   EXPECT_FALSE(r.activity);
   EXPECT_THAT(r.error, HasSubstr("GET http://127.0.0.1:1/tfws/team-a/alice/api/status"));
   EXPECT_THAT(r.error, Not(HasSubstr("secret-token-value")));
+}
+
+// A server on 127.0.0.1 that answers one request with "200" and a body of
+// `offered` bytes (Content-Length, or none and close), sent as fast as the
+// client takes it; counts what left. Stands in for a workspace user's own
+// server on port 8888: the operator must not read more than it needs.
+class EndlessAnswerServer {
+ public:
+  static constexpr std::size_t kOffered = 256u << 20;
+
+  explicit EndlessAnswerServer(bool content_length) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener_, 4) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "cannot listen on 127.0.0.1";
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, content_length] { Serve(content_length); });
+  }
+  ~EndlessAnswerServer() { Join(); }
+  // Waits until the server stopped sending; returns the body bytes that left it.
+  std::size_t Join() {
+    if (thread_.joinable()) {
+      ::shutdown(listener_, SHUT_RDWR);
+      thread_.join();
+      ::close(listener_);
+    }
+    return sent_;
+  }
+  std::string BaseUrl() const { return "http://127.0.0.1:" + std::to_string(port_) + "/tfws/team-a/alice/"; }
+
+ private:
+  void Serve(bool content_length) {
+    const int conn = ::accept(listener_, nullptr, nullptr);
+    if (conn < 0) return;
+    timeval two_seconds{2, 0};  // a client that stopped reading: stop after the kernel buffers filled
+    ::setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &two_seconds, sizeof two_seconds);
+    char request[4096];
+    (void)::recv(conn, request, sizeof request, 0);
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" +
+                             (content_length ? "Content-Length: " + std::to_string(kOffered) + "\r\n"
+                                             : std::string("Connection: close\r\n")) +
+                             "\r\n";
+    (void)::send(conn, head.data(), head.size(), MSG_NOSIGNAL);
+    const std::string block(64 * 1024, ' ');
+    while (sent_ < kOffered) {
+      const ssize_t n = ::send(conn, block.data(), block.size(), MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent_ += static_cast<std::size_t>(n);
+    }
+    ::close(conn);
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<std::size_t> sent_{0};
+  std::thread thread_;
+};
+
+long MaxRssKiB() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST(JupyterActivityProbe, AnOversizedAnswerIsAnErrorAndTheOperatorReadsOnlyAFewKiB) {
+  for (const bool content_length : {true, false}) {
+    SCOPED_TRACE(content_length ? "with Content-Length" : "until the connection closes");
+    const long rss_before = MaxRssKiB();
+    EndlessAnswerServer server(content_length);
+    const ActivityProbeResult r = MakeJupyterActivityProbe(std::chrono::seconds(5))(server.BaseUrl(), "secret-token-value");
+    const std::size_t sent = server.Join();
+    EXPECT_FALSE(r.activity);
+    EXPECT_THAT(r.error, HasSubstr("api/status: the answer is larger than 16384 bytes"));
+    EXPECT_THAT(r.error, Not(HasSubstr("secret-token-value")));
+    // What left the server is at most what the kernel's socket buffers hold on
+    // loopback (a few MiB), not the 256 MiB it offered, and the probe's memory did not grow with it.
+    EXPECT_LT(sent, 32u << 20) << "the probe kept reading";
+    EXPECT_LT(MaxRssKiB() - rss_before, 32 * 1024) << "peak RSS grew by more than 32 MiB";
+    std::printf("[ measured ] %s: server got %zu bytes out of %zu offered; peak RSS +%ld KiB\n",
+                content_length ? "Content-Length" : "close-delimited", sent, EndlessAnswerServer::kOffered,
+                MaxRssKiB() - rss_before);
+  }
 }
 
 TEST(JupyterActivityProbeAgainstJupyter, ReadsActivityWithTheTokenWithoutCountingAsActivity) {

@@ -60,10 +60,12 @@ ingress:
   host: jupyter.example.com
   tlsSecretName: wildcard
   controllerNamespace: ingress
+  controllerPodLabels: {app: my-ingress}
 ssh:
   allowedCIDRs: [10.0.0.0/8, "fd00::/8"]
 progressDeadlineSeconds: 300
 operatorNamespace: tfws-system
+operatorPodLabels: {app.kubernetes.io/name: tfws-operator, app.kubernetes.io/instance: tfws}
 culling:
   idleTimeoutMinutes: 120
 )");
@@ -79,6 +81,15 @@ culling:
   EXPECT_EQ(c.progress_deadline_seconds, 300);
   EXPECT_EQ(c.operator_namespace, "tfws-system");
   EXPECT_EQ(c.idle_timeout_minutes, 120);
+  EXPECT_EQ(c.ingress.controller_pod_labels, (std::map<std::string, std::string>{{"app", "my-ingress"}}));
+  EXPECT_EQ(c.operator_pod_labels.size(), 2u);
+}
+
+TEST(OperatorConfig, PodLabelsOfNetworkPolicyPeersMustNotBeEmpty) {
+  EXPECT_THAT(ConfigError("ingress:\n  controllerPodLabels: {}\n"),
+              HasSubstr("ingress.controllerPodLabels: Required value: at least one label"));
+  EXPECT_THAT(ConfigError("operatorPodLabels: [a]\n"), HasSubstr("operatorPodLabels: must be a mapping"));
+  EXPECT_EQ(DefaultOperatorConfig().ingress.controller_pod_labels.at("app.kubernetes.io/name"), "ingress-nginx");
 }
 
 TEST(OperatorConfig, CullingIsOffByDefaultAndItsTimeoutIsBounded) {

@@ -124,16 +124,22 @@ TEST(RenderIngress, UsesSpecValuesOverConfigDefaults) {
   EXPECT_FALSE(RenderIngress(ParseSpec({}), config));
 }
 
-TEST(RenderNetworkPolicy, JupyterOnlyFromIngressAndOperatorNamespaces) {
+TEST(RenderNetworkPolicy, JupyterOnlyFromTheIngressControllerAndOperatorPods) {
   OperatorConfig config = DefaultOperatorConfig();
   config.operator_namespace = "tfws-system";
+  config.operator_pod_labels = {{"app.kubernetes.io/name", "tfws-operator"}, {"app.kubernetes.io/instance", "tfws"}};
   Json policy = RenderNetworkPolicy(ParseSpec({}), config);
   const Json& spec = policy["spec"];
   EXPECT_EQ(spec["podSelector"]["matchLabels"]["tfws.io/workspace"], "alice");
-  EXPECT_EQ(spec["policyTypes"], Json::array({"Ingress"}));
   ASSERT_EQ(spec["ingress"].size(), 1u);
-  EXPECT_EQ(spec["ingress"][0]["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"],
-            Json::array({"ingress-nginx", "tfws-system"}));
+  // Each peer is ONE object with both selectors (namespace AND Pod labels), never a whole namespace.
+  EXPECT_EQ(spec["ingress"][0]["from"], Json::parse(R"([
+      {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+       "podSelector": {"matchLabels": {"app.kubernetes.io/component": "controller",
+                                       "app.kubernetes.io/name": "ingress-nginx"}}},
+      {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "tfws-system"}},
+       "podSelector": {"matchLabels": {"app.kubernetes.io/instance": "tfws",
+                                       "app.kubernetes.io/name": "tfws-operator"}}}])"));
   EXPECT_EQ(spec["ingress"][0]["ports"], Json::parse(R"([{"protocol":"TCP","port":8888}])"));
 }
 
@@ -147,10 +153,39 @@ TEST(RenderNetworkPolicy, SshFromConfiguredCidrsElseTheNamespace) {
   EXPECT_EQ(cidr["spec"]["ingress"][1]["ports"], Json::parse(R"([{"protocol":"TCP","port":2222}])"));
 }
 
+// Every egress rule names its destinations (a rule without `to` would admit the
+// metadata address too) and every ipBlock excepts the metadata address of its family.
+void ExpectMetadataDenied(const Json& policy) {
+  EXPECT_EQ(policy["spec"]["policyTypes"], Json::array({"Ingress", "Egress"}));
+  ASSERT_FALSE(policy["spec"]["egress"].empty());
+  for (const Json& rule : policy["spec"]["egress"]) {
+    ASSERT_TRUE(rule.contains("to")) << rule.dump();
+    for (const Json& peer : rule["to"]) {
+      if (!peer.contains("ipBlock")) continue;
+      const std::string cidr = peer["ipBlock"]["cidr"];
+      EXPECT_THAT(peer["ipBlock"]["except"], Contains(cidr.find(':') == std::string::npos ? kMetadataCidrV4 : kMetadataCidrV6))
+          << peer.dump();
+    }
+  }
+}
+
+TEST(RenderNetworkPolicy, DevelopmentEgressIsOpenExceptTheMetadataAddresses) {
+  Json policy = RenderNetworkPolicy(ParseSpec({}), kConfig);
+  ExpectMetadataDenied(policy);
+  EXPECT_EQ(policy["spec"]["egress"], Json::parse(R"([{"to": [
+      {"namespaceSelector": {}},
+      {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}},
+      {"ipBlock": {"cidr": "::/0", "except": ["fd00:ec2::254/128"]}}]}])"));
+}
+
 TEST(RenderNetworkPolicy, HardenedRestrictsEgressToDnsHttpsAndTheNamespace) {
   Json policy = RenderNetworkPolicy(ParseSpec({{"profile", "hardened"}}), kConfig);
-  EXPECT_EQ(policy["spec"]["policyTypes"], Json::array({"Ingress", "Egress"}));
-  EXPECT_EQ(policy["spec"]["egress"].size(), 3u);
+  ExpectMetadataDenied(policy);
+  const Json& egress = policy["spec"]["egress"];
+  ASSERT_EQ(egress.size(), 3u);
+  EXPECT_EQ(egress[0]["ports"], Json::parse(R"([{"protocol":"UDP","port":53},{"protocol":"TCP","port":53}])"));
+  EXPECT_EQ(egress[1]["ports"], Json::parse(R"([{"protocol":"TCP","port":443}])"));
+  EXPECT_EQ(egress[2], Json::parse(R"({"to":[{"podSelector":{}}]})"));
 }
 
 TEST(ResolveSettings, ExplainsWhySshIsOffForAnImageWithoutSsh) {

@@ -215,6 +215,14 @@ TEST(ParseWorkspace, ForbidsOverridingOperatorEnvironment) {
   EXPECT_THAT(ParseError({{"env", {{{"name", "MY-VAR"}}}}}), HasSubstr("spec.env[0].name: Invalid value"));
 }
 
+TEST(ParseWorkspace, RefusesEnvValuesWithLineBreaks) {
+  EXPECT_THAT(ParseError({{"env", {{{"name", "A"}, {"value", "one\ntwo"}}}}}),
+              HasSubstr("spec.env[0].value: Invalid value: \"one\\ntwo\": must not contain a line break"));
+  EXPECT_THAT(ParseError({{"env", {{{"name", "A"}, {"value", "ok"}}, {{"name", "B"}, {"value", "x\rPermitRootLogin yes"}}}}}),
+              HasSubstr("spec.env[1].value: Invalid value"));
+  EXPECT_EQ(ParseError({{"env", {{{"name", "A"}, {"value", "tabs\tand spaces are fine"}}}}}), "");
+}
+
 TEST(ParseWorkspace, RejectsOwnerAndTeamThatAreNotLabelValues) {
   EXPECT_THAT(ParseError({{"owner", "alice smith"}}), HasSubstr("spec.owner: Invalid value: \"alice smith\""));
   EXPECT_THAT(ParseError({{"team", "-vision"}}), HasSubstr("spec.team"));
