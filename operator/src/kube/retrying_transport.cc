@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <random>
 
 #include "kube/api_error.h"
@@ -9,7 +10,28 @@
 namespace tfws::kube {
 namespace {
 
-bool IsRetryableStatus(int status) { return status == 429 || (status >= 500 && status != 501); }
+bool IsServerError(int status) { return status >= 500 && status != 501; }
+
+// The server's Retry-After in whole seconds (the form the API server sends), capped; nullopt when
+// absent or not a number (an HTTP-date is treated as absent: the backoff applies).
+std::optional<std::chrono::milliseconds> RetryAfter(const HttpResponse& response,
+                                                    std::chrono::seconds cap) {
+  auto it = response.headers.find("retry-after");
+  if (it == response.headers.end()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    long seconds = std::stol(it->second, &used);
+    if (seconds < 0 || used != it->second.size()) return std::nullopt;
+    return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), cap);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string HeaderOrEmpty(const HttpResponse& response, const std::string& name) {
+  auto it = response.headers.find(name);
+  return it == response.headers.end() ? std::string() : it->second;
+}
 
 std::string HostForMetrics(std::string host) {
   auto scheme = host.find("://");
@@ -86,20 +108,20 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
         --attempt;  // a refresh is not a retry
         continue;
       }
-      bool retryable =
-          response.status == 429 || (request.idempotent && IsRetryableStatus(response.status));
+      if (response.status == 429 && deps_.metrics)
+        deps_.metrics->Throttled(HeaderOrEmpty(response, "x-kubernetes-pf-flowschema-uid"),
+                                 HeaderOrEmpty(response, "x-kubernetes-pf-prioritylevel-uid"));
+      const auto retry_after = RetryAfter(response, policy_.max_retry_after);
+      // 429, or a 5xx that says when to come back (the server did not take the request, or
+      // asks for it again: an AlreadyExists on the retried create is the caller's usual case).
+      const bool retryable = response.status == 429 ||
+                             (IsServerError(response.status) && (request.idempotent || retry_after));
       if (!retryable || attempt >= policy_.max_attempts) return response;
-      wait = BackoffFor(attempt);
-      wait = std::chrono::duration_cast<std::chrono::milliseconds>(wait * (0.5 + 0.5 * Random()));
-      if (auto it = response.headers.find("retry-after"); it != response.headers.end()) {
-        try {
-          long seconds = std::stol(it->second);
-          if (seconds >= 0)
-            wait = std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds),
-                                                       policy_.max_retry_after);
-        } catch (const std::exception&) {
-          // Not a number of seconds: keep the backoff.
-        }
+      if (retry_after) {
+        wait = *retry_after;
+      } else {
+        wait = BackoffFor(attempt);
+        wait = std::chrono::duration_cast<std::chrono::milliseconds>(wait * (0.5 + 0.5 * Random()));
       }
       last_failure = "HTTP " + std::to_string(response.status);
       if (has_deadline && wait >= time_left())

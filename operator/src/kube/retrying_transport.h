@@ -7,8 +7,12 @@
 //  - request.deadline bounds the WHOLE call, retries and waits included; each
 //    attempt gets what is left of it;
 //  - 429 is retried for every verb (the server did not process the request),
-//    waiting Retry-After when given, else the backoff;
-//  - 5xx and TransportError are retried only when request.idempotent;
+//    waiting Retry-After when given (whole seconds, capped), else the backoff;
+//    its API Priority and Fairness headers (flow schema, priority level UIDs)
+//    go to metrics->Throttled;
+//  - 5xx (but 501) with Retry-After is retried for every verb after that wait
+//    (as client-go does); 5xx without it and TransportError only when
+//    request.idempotent;
 //  - 401 once: the credential source is invalidated and, when that can help
 //    (an exec plugin re-runs), the request is sent again;
 //  - backoff is exponential with jitter: initial * 2^n, capped, scaled by a

@@ -13,13 +13,20 @@ namespace tfws::observe {
 
 using Seconds = std::chrono::duration<double>;
 
-// rest_client_requests_total{code,method,host}, rest_client_request_duration_seconds{verb,host}.
+// rest_client_requests_total{code,method,host}, rest_client_request_duration_seconds{verb,host},
+// tfws_rest_client_throttled_total{flow_schema_uid,priority_level_uid}.
 class RequestMetrics {
  public:
   virtual ~RequestMetrics() = default;
   // code is the HTTP status, or 0 when no response was obtained ("<error>").
   virtual void RequestDone(std::string_view method, std::string_view host, int code, Seconds latency) {
     (void)method, (void)host, (void)code, (void)latency;
+  }
+  // The API server's Priority and Fairness turned a request away (429): the flow schema and
+  // priority level it was classified into (X-Kubernetes-PF-FlowSchema-UID /
+  // X-Kubernetes-PF-PriorityLevel-UID; empty when the answer had none).
+  virtual void Throttled(std::string_view flow_schema_uid, std::string_view priority_level_uid) {
+    (void)flow_schema_uid, (void)priority_level_uid;
   }
 };
 

@@ -54,13 +54,25 @@ PrometheusRequestMetrics::PrometheusRequestMetrics(std::shared_ptr<prometheus::R
                      .Name("rest_client_request_duration_seconds")
                      .Help("Request latency in seconds to the Kubernetes API server, broken down "
                            "by verb and host.")
-                     .Register(*registry_)) {}
+                     .Register(*registry_)),
+      throttled_(&prometheus::BuildCounter()
+                      .Name("tfws_rest_client_throttled_total")
+                      .Help("Requests the API server's Priority and Fairness answered with 429, by "
+                            "the flow schema and priority level UIDs it reported.")
+                      .Register(*registry_)) {}
 
 void PrometheusRequestMetrics::RequestDone(std::string_view method, std::string_view host, int code,
                                            Seconds latency) {
   const std::string m(method), h(host);
   requests_->Add({{"code", CodeLabel(code)}, {"method", m}, {"host", h}}).Increment();
   duration_->Add({{"verb", m}, {"host", h}}, kRequestBuckets).Observe(latency.count());
+}
+
+void PrometheusRequestMetrics::Throttled(std::string_view flow_schema_uid,
+                                         std::string_view priority_level_uid) {
+  throttled_->Add({{"flow_schema_uid", std::string(flow_schema_uid)},
+                   {"priority_level_uid", std::string(priority_level_uid)}})
+      .Increment();
 }
 
 // ---- workqueue_* ----

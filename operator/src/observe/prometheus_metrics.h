@@ -39,17 +39,21 @@ std::shared_ptr<prometheus::Registry> NewMetricsRegistry();
 std::string SerializeMetrics(const prometheus::Registry& registry);
 
 // rest_client_requests_total{code,method,host} (code "<error>" when no response)
-// and rest_client_request_duration_seconds{verb,host} (histogram).
+// and rest_client_request_duration_seconds{verb,host} (histogram);
+// tfws_rest_client_throttled_total{flow_schema_uid,priority_level_uid}: 429s from API Priority and
+// Fairness (a handful of flow schemas and priority levels: bounded labels).
 class PrometheusRequestMetrics final : public RequestMetrics {
  public:
   explicit PrometheusRequestMetrics(std::shared_ptr<prometheus::Registry> registry);
   void RequestDone(std::string_view method, std::string_view host, int code,
                    Seconds latency) override;
+  void Throttled(std::string_view flow_schema_uid, std::string_view priority_level_uid) override;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* duration_;
+  prometheus::Family<prometheus::Counter>* throttled_;
 };
 
 // workqueue_depth, workqueue_adds_total, workqueue_retries_total,

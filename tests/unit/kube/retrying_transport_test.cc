@@ -18,7 +18,11 @@ struct RecordingMetrics : observe::RequestMetrics {
                    observe::Seconds) override {
     calls.push_back(std::string(method) + " " + std::string(host) + " " + std::to_string(code));
   }
+  void Throttled(std::string_view flow_schema_uid, std::string_view priority_level_uid) override {
+    throttled.push_back(std::string(flow_schema_uid) + "/" + std::string(priority_level_uid));
+  }
   std::vector<std::string> calls;
+  std::vector<std::string> throttled;
 };
 
 class CountingCredentials : public CredentialSource {
@@ -90,6 +94,53 @@ TEST_F(RetryingTransportTest, RetriesTooManyRequestsForEveryVerbHonouringRetryAf
   auto transport = Make();
   EXPECT_EQ(transport.Send(Post()).status, 201);
   EXPECT_EQ(clock_.slept(), std::chrono::seconds(3));
+}
+
+TEST_F(RetryingTransportTest, ReportsThePriorityAndFairnessClassOfEvery429) {
+  inner_->Push(429, "{}",
+               {{"retry-after", "1"},
+                {"x-kubernetes-pf-flowschema-uid", "fs-1"},
+                {"x-kubernetes-pf-prioritylevel-uid", "pl-1"}});
+  inner_->Push(429, "{}", {{"retry-after", "1"}});  // no APF headers: empty labels
+  inner_->Push(200);
+  auto transport = Make();
+  EXPECT_EQ(transport.Send(Get()).status, 200);
+  EXPECT_THAT(metrics_.throttled, ::testing::ElementsAre("fs-1/pl-1", "/"));
+}
+
+TEST_F(RetryingTransportTest, RetriesAServerErrorWithRetryAfterForEveryVerbAfterThatWait) {
+  inner_->Push(503, "{}", {{"retry-after", "2"}});
+  inner_->Push(201, "created");
+  auto transport = Make();
+  EXPECT_EQ(transport.Send(Post()).status, 201);
+  EXPECT_EQ(clock_.slept(), std::chrono::seconds(2));
+  inner_->Push(501, "{}", {{"retry-after", "2"}});  // Not Implemented never gets better
+  EXPECT_EQ(transport.Send(Get()).status, 501);
+}
+
+TEST_F(RetryingTransportTest, ARetryAfterThatIsNotWholeSecondsFallsBackToTheBackoff) {
+  inner_->Push(429, "{}", {{"retry-after", "Wed, 21 Oct 2026 07:28:00 GMT"}});
+  inner_->Push(429, "{}", {{"retry-after", "3s"}});
+  inner_->Push(429, "{}", {{"retry-after", "-1"}});
+  inner_->Push(200);
+  auto transport = Make();
+  EXPECT_EQ(transport.Send(Post()).status, 200);
+  EXPECT_EQ(clock_.slept(), milliseconds(200 + 400 + 800));
+}
+
+TEST_F(RetryingTransportTest, RetryAfterIsCappedAndNeverOutlivesTheDeadline) {
+  inner_->Push(429, "{}", {{"retry-after", "3600"}});
+  inner_->Push(200);
+  auto transport = Make(RetryPolicy{5, milliseconds(200), milliseconds(10'000), std::chrono::seconds(60)});
+  HttpRequest request = Get();
+  request.deadline = std::chrono::minutes(5);
+  EXPECT_EQ(transport.Send(request).status, 200);
+  EXPECT_EQ(clock_.slept(), std::chrono::seconds(60));
+
+  inner_->Push(429, "{}", {{"retry-after", "5"}});
+  request.deadline = std::chrono::seconds(2);  // the server asks for more than is left: its answer
+  EXPECT_EQ(transport.Send(request).status, 429);
+  EXPECT_EQ(clock_.slept(), std::chrono::seconds(60));
 }
 
 TEST_F(RetryingTransportTest, RetriesTransportErrorsOfIdempotentRequests) {

@@ -94,6 +94,18 @@ TEST(RequestMetrics, CountsByCodeMethodHostAndErrorsWithoutResponseAsError) {
                         {{"verb", "GET"}, {"host", "https://127.0.0.1:6443"}}), 2.0);
 }
 
+TEST(RequestMetrics, CountsPriorityAndFairnessRejectionsByFlowSchemaAndPriorityLevel) {
+  auto registry = NewMetricsRegistry();
+  PrometheusRequestMetrics r(registry);
+  r.Throttled("fs-1", "pl-1");
+  r.Throttled("fs-1", "pl-1");
+  r.Throttled("", "");
+  EXPECT_EQ(SampleValue(*registry, "tfws_rest_client_throttled_total",
+                        {{"flow_schema_uid", "fs-1"}, {"priority_level_uid", "pl-1"}}), 2.0);
+  EXPECT_EQ(SampleValue(*registry, "tfws_rest_client_throttled_total",
+                        {{"flow_schema_uid", ""}, {"priority_level_uid", ""}}), 1.0);
+}
+
 TEST(LeaderMetrics, IsZeroUntilLeadingThenOne) {
   auto registry = NewMetricsRegistry();
   PrometheusLeaderMetrics l(registry, "tfws-operator");
