@@ -1,9 +1,11 @@
-// The informer (runtime/watcher + store) against the real API server: events
-// in order, relist after 410 with deletions that happened while away, and
-// recovery from an apiserver restart mid-watch.
+// The informer (runtime/watcher + store) against the real API server: the
+// initial list streamed (sendInitialEvents) without a single list request,
+// events in order, relist after 410 with deletions that happened while away,
+// and recovery from an apiserver restart mid-watch.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -105,6 +107,27 @@ class GatedListerWatcher final : public runtime::ListerWatcher {
   std::string last_rv_;
 };
 
+// Counts the calls a watcher makes through the real ListerWatcher.
+class CountingListerWatcher final : public runtime::ListerWatcher {
+ public:
+  explicit CountingListerWatcher(std::unique_ptr<runtime::ListerWatcher> inner) : inner_(std::move(inner)) {}
+  Json List(const kube::ListOptions& o) override {
+    ++lists;
+    return inner_->List(o);
+  }
+  void Watch(const kube::ListOptions& o, const std::function<bool(kube::WatchEvent&&)>& on_event,
+             std::stop_token stop) override {
+    if (o.send_initial_events) ++streaming_lists;
+    inner_->Watch(o, on_event, stop);
+  }
+  std::string Describe() const override { return inner_->Describe(); }
+  std::atomic<int> lists{0};
+  std::atomic<int> streaming_lists{0};
+
+ private:
+  std::unique_ptr<runtime::ListerWatcher> inner_;
+};
+
 std::set<std::string> ServerNames(kube::Client& client, const std::string& ns) {
   std::set<std::string> names;
   Json list = client.ListAll(resources::kConfigMaps, ns);
@@ -130,6 +153,27 @@ class RuntimeInformerTest : public TestenvTest {
     return options;
   }
 };
+
+TEST_F(RuntimeInformerTest, StreamsTheInitialListWithoutAListRequest) {
+  for (int i = 0; i < 30; ++i) client().Create(resources::kConfigMaps, ns(), ConfigMap("cm-" + std::to_string(i)));
+  auto counting = new CountingListerWatcher(
+      std::make_unique<runtime::ClientListerWatcher>(client(), resources::kConfigMaps, ns()));
+  runtime::Informer informer(std::unique_ptr<runtime::ListerWatcher>(counting), runtime::TrimForCache("ConfigMap"),
+                             FastOptions());
+  auto recorder = std::make_shared<Recorder>();
+  informer.AddHandler(recorder);
+  informer.Start();
+  ASSERT_TRUE(informer.store().WaitForSync({}, 30s));
+  EXPECT_EQ(counting->streaming_lists.load(), 1);
+  EXPECT_EQ(counting->lists.load(), 0) << "the testenv apiserver streams lists (WatchList): no list request";
+  EXPECT_EQ(StoreNames(informer.store()), ServerNames(client(), ns()));
+  EXPECT_EQ(StoreNames(informer.store()).size(), 30u);
+
+  // The watch that follows starts at the end bookmark: a change after the sync arrives as one update.
+  client().Patch(resources::kConfigMaps, ns(), "cm-7", kube::PatchType::kMerge, {{"data", {{"k", "2"}}}});
+  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("update cm-7"); }, 30s)) << ::testing::PrintToString(recorder->calls());
+  EXPECT_EQ(informer.watcher().Lists(), 1);
+}
 
 TEST_F(RuntimeInformerTest, WatchSeesAddUpdateDeleteInOrder) {
   runtime::Informer informer(

@@ -265,6 +265,7 @@ void Client::Watch(const Resource& r, const std::string& ns, const ListOptions& 
   query.Add("watch", "1");
   AddListOptions(query, options);
   query.Add("allowWatchBookmarks", options.allow_watch_bookmarks ? "true" : "");
+  query.Add("sendInitialEvents", options.send_initial_events ? "true" : "");
   HttpRequest request;
   request.method = "GET";
   request.path = r.Path(ns) + query.str();

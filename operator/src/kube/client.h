@@ -33,6 +33,10 @@ struct ListOptions {
   std::string resource_version_match;  // "NotOlderThan" / "Exact" / ""
   int timeout_seconds = 0;             // watch: server ends the stream after this long
   bool allow_watch_bookmarks = false;
+  // watch: replay the current state as ADDED events first, ended by a BOOKMARK annotated
+  // k8s.io/initial-events-end (a streaming list; needs resource_version_match "NotOlderThan"
+  // and allow_watch_bookmarks).
+  bool send_initial_events = false;
 };
 
 struct WriteOptions {

@@ -1,6 +1,7 @@
 #include "kube/cpprest_transport.h"
 
 #include <cpprest/http_client.h>
+#include <pplx/threadpool.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -263,8 +264,23 @@ class CpprestTransport final : public Transport {
 
 }  // namespace
 
+bool SizeCpprestThreadPool(std::size_t threads) {
+  static std::once_flag once;
+  static bool sized = false;
+  std::call_once(once, [threads] {
+    try {
+      crossplat::threadpool::initialize_with_threads(threads);
+      sized = true;
+    } catch (const std::exception&) {
+      // Something used cpprest before us: its default pool stays.
+    }
+  });
+  return sized;
+}
+
 std::shared_ptr<Transport> MakeCpprestTransport(const ClusterConfig& config,
                                                 const CpprestTransportOptions& options) {
+  SizeCpprestThreadPool(kCpprestThreads);
   return std::make_shared<CpprestTransport>(config, options);
 }
 

@@ -14,11 +14,13 @@
 //   own timeout only measures inactivity, so we cancel the request ourselves.
 // - Stream(): the body is read in the calling thread, chunk by chunk as it
 //   arrives; stop closes the connection at once. Nothing blocks inside a
-//   cpprest continuation.
+//   cpprest continuation, so cpprest's I/O threads only run asio: the first
+//   transport sizes its pool to kCpprestThreads (its default is 40 threads).
 // Thread-safe. Errors: TransportError (with method, path and cause).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -33,6 +35,14 @@ struct CpprestTransportOptions {
   // Watches get bookmarks about once a minute, so keep this well above that.
   std::chrono::seconds stream_idle_timeout{std::chrono::minutes(5)};
 };
+
+// cpprest's process-wide I/O thread pool: TLS and socket work of every connection
+// (callers wait in their own threads). 4 keeps 2 cores busy with room for a slow handshake.
+inline constexpr std::size_t kCpprestThreads = 4;
+
+// Sizes cpprest's pool once, before its first use; false when it was already in use (then its
+// default stays). Called by MakeCpprestTransport.
+bool SizeCpprestThreadPool(std::size_t threads);
 
 std::shared_ptr<Transport> MakeCpprestTransport(const ClusterConfig& config,
                                                 const CpprestTransportOptions& options = {});

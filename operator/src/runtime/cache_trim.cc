@@ -40,6 +40,18 @@ const kube::Json& PodMask() {
   return mask;
 }
 
+// Children that reconcile compares by their tfws.io/spec-hash annotation only.
+const kube::Json& MetadataMask() {
+  static const kube::Json mask = {{"apiVersion", true}, {"kind", true}, {"metadata", true}};
+  return mask;
+}
+
+const kube::Json& ClaimMask() {
+  static const kube::Json mask = {
+      {"apiVersion", true}, {"kind", true}, {"metadata", true}, {"status", {{"phase", true}}}};
+  return mask;
+}
+
 }  // namespace
 
 kube::Json DropServerBookkeeping(kube::Json object) {
@@ -73,6 +85,12 @@ kube::Json KeepOnly(const kube::Json& value, const kube::Json& mask) {
 Transform TrimForCache(const std::string& kind) {
   if (kind == "Pod") {
     return [](kube::Json o) { return KeepOnly(DropServerBookkeeping(std::move(o)), PodMask()); };
+  }
+  if (kind == "Service" || kind == "NetworkPolicy" || kind == "Ingress") {
+    return [](kube::Json o) { return KeepOnly(DropServerBookkeeping(std::move(o)), MetadataMask()); };
+  }
+  if (kind == "PersistentVolumeClaim") {
+    return [](kube::Json o) { return KeepOnly(DropServerBookkeeping(std::move(o)), ClaimMask()); };
   }
   if (kind == "Node") {
     return [](kube::Json o) {

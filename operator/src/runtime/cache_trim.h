@@ -12,6 +12,9 @@
 //          conditions, containerStatuses[]/initContainerStatuses[].{name, ready,
 //          started, restartCount, state, lastState, image, imageID}, podIP,
 //          podIPs, hostIP, startTime, reason, message, nominatedNodeName, qosClass}.
+//   Service, NetworkPolicy, Ingress - metadata only (tfws compares its children by
+//          their tfws.io/spec-hash annotation, never by spec).
+//   PersistentVolumeClaim - metadata and status.phase.
 //   Node - everything except status.images, status.volumesInUse, status.volumesAttached.
 //   other kinds - only the common drops.
 // Pure functions; never throw on unexpected shapes (they keep what they do not understand).

@@ -15,6 +15,22 @@ void StampKind(kube::Json& item, const std::string& api_version, const std::stri
   }
 }
 
+constexpr const char* kInitialEventsEnd = "k8s.io/initial-events-end";
+
+bool IsInitialEventsEnd(const kube::Json& bookmark) {
+  const kube::Json* annotations = nullptr;
+  if (auto m = bookmark.find("metadata"); m != bookmark.end() && m->is_object()) {
+    if (auto a = m->find("annotations"); a != m->end() && a->is_object()) annotations = &*a;
+  }
+  return annotations && annotations->value(kInitialEventsEnd, "") == "true";
+}
+
+// Answers of a server that does not serve streaming lists (feature gate off, or an older
+// version rejecting sendInitialEvents).
+bool RefusesStreamingList(const kube::ApiError& e) {
+  return e.code() == 400 || e.IsForbidden() || e.IsInvalid();
+}
+
 bool IsGoneStatus(const kube::Json& status) {
   if (!status.is_object()) return false;
   int code = status.value("code", 0);
@@ -44,6 +60,7 @@ Watcher::Watcher(ListerWatcher& lister_watcher, Store& store, WatcherOptions opt
                options_.random ? options_.random : DefaultRandomSource()),
       log_(observe::Logger("runtime.watcher").With("resource", options_.name)) {
   if (!options_.random) options_.random = DefaultRandomSource();
+  streaming_list_ = options_.streaming_list;
 }
 
 void Watcher::AddHandler(std::shared_ptr<EventHandler> handler) { handlers_.push_back(std::move(handler)); }
@@ -100,7 +117,8 @@ void Watcher::Run(std::stop_token stop) {
       case WatcherState::kEmpty:
       case WatcherState::kListing:
         try {
-          ListAndReplace();
+          ListAndReplace(stop);
+          if (stop.stop_requested()) break;
           SetState(WatcherState::kWatching);
         } catch (const std::exception& e) {
           log_.Warn("list failed; backing off", {{"what", lw_.Describe()}, {"error", e.what()}});
@@ -112,7 +130,8 @@ void Watcher::Run(std::stop_token stop) {
         TimePoint started = clock_.Now();
         WatchEnd end = WatchOnce(stop);
         if (end == WatchEnd::kStopped) break;
-        if (end == WatchEnd::kClosed) {
+        const bool short_and_empty = watch_events_ == 0 && clock_.Now() - started < options_.short_watch;
+        if (end == WatchEnd::kClosed && !short_and_empty) {
           backoff_.Reset();
           break;  // rewatch at once from the last resourceVersion
         }
@@ -121,6 +140,10 @@ void Watcher::Run(std::stop_token stop) {
                     {{"what", lw_.Describe()}, {"resourceVersion", LastResourceVersion()}});
           SetState(WatcherState::kListing);
           break;
+        }
+        if (end == WatchEnd::kClosed) {
+          log_.Warn("the server closed the watch at once without events; backing off",
+                    {{"what", lw_.Describe()}, {"resourceVersion", LastResourceVersion()}});
         }
         if (clock_.Now() - started >= options_.healthy_watch) backoff_.Reset();
         after_backoff = WatcherState::kWatching;
@@ -141,7 +164,52 @@ void Watcher::Run(std::stop_token stop) {
   SetState(WatcherState::kStopped);
 }
 
-void Watcher::ListAndReplace() {
+std::optional<std::pair<std::vector<ObjectPtr>, std::string>> Watcher::StreamList(std::stop_token stop) {
+  kube::ListOptions options;
+  options.send_initial_events = true;
+  options.resource_version_match = "NotOlderThan";  // with no resourceVersion: a consistent read
+  options.allow_watch_bookmarks = true;
+  options.timeout_seconds = WatchTimeoutSeconds();
+  std::vector<ObjectPtr> objects;
+  std::string resource_version;
+  bool complete = false;
+  std::optional<kube::ApiError> error;
+  try {
+    lw_.Watch(
+        options,
+        [&](kube::WatchEvent&& event) {
+          if (event.type == "ADDED") {
+            objects.push_back(store_.Prepare(std::move(event.object)));
+            return true;
+          }
+          if (event.type == "BOOKMARK" && IsInitialEventsEnd(event.object)) {
+            resource_version = ResourceVersionOf(event.object);
+            complete = true;
+            return false;  // resume as a plain watch from this resourceVersion
+          }
+          if (event.type == "ERROR") {
+            error = kube::ApiErrorFromStatus(event.object);
+            return false;
+          }
+          return true;  // a progress bookmark
+        },
+        stop);
+  } catch (const kube::ApiError& e) {
+    if (!RefusesStreamingList(e)) throw;
+    error = e;
+  }
+  if (stop.stop_requested()) return std::pair{std::vector<ObjectPtr>{}, std::string{}};
+  if (error && !RefusesStreamingList(*error)) throw *error;
+  if (!complete) {
+    log_.Info("the server does not stream lists; paging from now on",
+              {{"what", lw_.Describe()}, {"answer", error ? error->what() : "stream ended before k8s.io/initial-events-end"}});
+    streaming_list_ = false;
+    return std::nullopt;
+  }
+  return std::pair{std::move(objects), std::move(resource_version)};
+}
+
+std::pair<std::vector<ObjectPtr>, std::string> Watcher::PagedList() {
   std::vector<ObjectPtr> objects;
   std::string resource_version;
   kube::ListOptions options;
@@ -162,8 +230,18 @@ void Watcher::ListAndReplace() {
         StampKind(item, api_version, list_kind);
         objects.push_back(store_.Prepare(std::move(item)));
       }
+      items->clear();  // this page's untrimmed objects go before the next page arrives
     }
   } while (!options.continue_token.empty());
+  return {std::move(objects), std::move(resource_version)};
+}
+
+void Watcher::ListAndReplace(std::stop_token stop) {
+  std::optional<std::pair<std::vector<ObjectPtr>, std::string>> listed;
+  if (streaming_list_) listed = StreamList(stop);
+  if (stop.stop_requested()) return;
+  if (!listed) listed = PagedList();
+  auto& [objects, resource_version] = *listed;
 
   ReplaceDiff diff = store_.Replace(std::move(objects), resource_version);
   SetLastResourceVersion(resource_version);
@@ -188,11 +266,8 @@ Watcher::WatchEnd Watcher::WatchOnce(std::stop_token stop) {
   kube::ListOptions options;
   options.resource_version = LastResourceVersion();
   options.allow_watch_bookmarks = true;
-  auto min_s = std::chrono::duration_cast<std::chrono::seconds>(options_.min_watch_timeout).count();
-  auto max_s = std::chrono::duration_cast<std::chrono::seconds>(options_.max_watch_timeout).count();
-  options.timeout_seconds =
-      static_cast<int>(min_s + static_cast<long>(options_.random() * static_cast<double>(max_s - min_s)));
-  if (options.timeout_seconds <= 0) options.timeout_seconds = 1;
+  options.timeout_seconds = WatchTimeoutSeconds();
+  watch_events_ = 0;
 
   WatchEnd end = WatchEnd::kClosed;
   try {
@@ -213,7 +288,16 @@ Watcher::WatchEnd Watcher::WatchOnce(std::stop_token stop) {
   return end;
 }
 
+int Watcher::WatchTimeoutSeconds() const {
+  auto min_s = std::chrono::duration_cast<std::chrono::seconds>(options_.min_watch_timeout).count();
+  auto max_s = std::chrono::duration_cast<std::chrono::seconds>(options_.max_watch_timeout).count();
+  int seconds =
+      static_cast<int>(min_s + static_cast<long>(options_.random() * static_cast<double>(max_s - min_s)));
+  return seconds > 0 ? seconds : 1;
+}
+
 bool Watcher::ApplyEvent(kube::WatchEvent&& event, WatchEnd& end) {
+  ++watch_events_;
   const std::string& type = event.type;
   if (type == "ADDED" || type == "MODIFIED") {
     ObjectPtr object = store_.Prepare(std::move(event.object));

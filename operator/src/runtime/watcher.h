@@ -6,13 +6,21 @@
 //               |                '--transport/other error-----> Backoff -> Watching
 //               '--error--> Backoff -> Listing
 //
-// Listing reads all pages (limit/continue), swaps them into the Store with
-// Store::Replace, and reports adds, updates and the objects that disappeared
-// while we were away (as deletions). Watching resumes from the last
+// Listing is a streaming list where the server has one (a watch with
+// sendInitialEvents=true, resourceVersionMatch=NotOlderThan and bookmarks: the
+// current objects arrive as ADDED events, one at a time, each prepared (trimmed)
+// as it is decoded, until the BOOKMARK annotated k8s.io/initial-events-end);
+// when the server refuses it (400/403/422) or ends the stream without that
+// bookmark, this and every later list reads pages (limit/continue) instead.
+// Either way the result is swapped into the Store with Store::Replace, and
+// adds, updates and the objects that disappeared while we were away (as
+// deletions) are reported. Watching resumes from the last
 // resourceVersion seen (bookmarks included) with allowWatchBookmarks and a
 // server-side timeout drawn uniformly from [min,max] (default 5..10 min).
 // Backoff waits are jittered (backoff.h: 800 ms doubling to 30 s), reset after
-// a watch that ended cleanly or stayed healthy for `healthy_watch`.
+// a watch that ended cleanly or stayed healthy for `healthy_watch`. A watch the
+// server closes within `short_watch` without a single event counts as a failure
+// (backoff), so a server that ends every watch at once is not hammered.
 //
 // Run() blocks until stop is requested, then returns promptly (the watch
 // stream is cancelled through the stop_token; backoff waits wake up). Handlers
@@ -22,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -46,6 +55,8 @@ struct WatcherOptions {
   Duration max_backoff = std::chrono::seconds(30);
   double backoff_jitter = 1.0;
   Duration healthy_watch = std::chrono::minutes(1);
+  Duration short_watch = std::chrono::seconds(1);
+  bool streaming_list = true;     // try a streaming list before paging
   Clock* clock = nullptr;         // default: SystemClock
   RandomSource random;            // default: DefaultRandomSource()
   std::string name = "watcher";   // logger name suffix, e.g. "pods"
@@ -69,7 +80,11 @@ class Watcher {
  private:
   enum class WatchEnd { kClosed, kGone, kFailed, kStopped };
   void SetState(WatcherState state);
-  void ListAndReplace();
+  void ListAndReplace(std::stop_token stop);
+  // The current objects by streaming list; nullopt when the server has none.
+  std::optional<std::pair<std::vector<ObjectPtr>, std::string>> StreamList(std::stop_token stop);
+  std::pair<std::vector<ObjectPtr>, std::string> PagedList();
+  int WatchTimeoutSeconds() const;
   WatchEnd WatchOnce(std::stop_token stop);
   bool ApplyEvent(kube::WatchEvent&& event, WatchEnd& end);
   void SetLastResourceVersion(std::string rv);
@@ -89,6 +104,8 @@ class Watcher {
   WatcherState state_ = WatcherState::kEmpty;
   std::string last_rv_;
   int lists_ = 0;
+  bool streaming_list_ = true;  // watcher thread only: false once the server refused it
+  long watch_events_ = 0;       // watcher thread only: events of the current watch
 };
 
 }  // namespace tfws::runtime

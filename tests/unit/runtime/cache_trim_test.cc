@@ -85,6 +85,31 @@ TEST(TrimForCache, DropsTheImageListFromNodes) {
   EXPECT_EQ(trimmed["metadata"]["labels"]["nvidia.com/gpu.compute.major"], "8");
 }
 
+TEST(TrimForCache, KeepsOnlyMetadataOfChildrenComparedBySpecHashAndAClaimsPhase) {
+  Json meta = {{"name", "ws"},
+               {"uid", "u1"},
+               {"annotations", {{"tfws.io/spec-hash", "abc"}}},
+               {"ownerReferences", Json::array({{{"uid", "owner"}, {"controller", true}}})},
+               {"managedFields", Json::array({{{"manager", "tfws-operator"}}})}};
+  for (const char* kind : {"Service", "NetworkPolicy", "Ingress"}) {
+    Json trimmed = TrimForCache(kind)({{"apiVersion", "v1"}, {"kind", kind}, {"metadata", meta},
+                                       {"spec", {{"ports", Json::array({{{"port", 8888}}})}}},
+                                       {"status", {{"loadBalancer", Json::object()}}}});
+    EXPECT_EQ(trimmed, (Json{{"apiVersion", "v1"}, {"kind", kind}, {"metadata", {{"name", "ws"},
+                                                                                {"uid", "u1"},
+                                                                                {"annotations", {{"tfws.io/spec-hash", "abc"}}},
+                                                                                {"ownerReferences", meta["ownerReferences"]}}}}))
+        << kind;
+  }
+  Json claim = TrimForCache("PersistentVolumeClaim")(
+      {{"kind", "PersistentVolumeClaim"}, {"metadata", meta}, {"spec", {{"volumeName", "pv-1"}}},
+       {"status", {{"phase", "Bound"}, {"capacity", {{"storage", "10Gi"}}}}}});
+  EXPECT_EQ(claim["status"], (Json{{"phase", "Bound"}}));
+  EXPECT_FALSE(claim.contains("spec"));
+  EXPECT_EQ(claim["metadata"]["annotations"]["tfws.io/spec-hash"], "abc");
+  EXPECT_FALSE(claim["metadata"].contains("managedFields"));
+}
+
 TEST(KeepOnly, KeepsUnexpectedShapesInsteadOfThrowing) {
   EXPECT_EQ(KeepOnly(Json("text"), Json{{"a", true}}), Json("text"));
   EXPECT_EQ(KeepOnly(Json{{"a", 1}, {"b", 2}}, Json{{"a", true}}), (Json{{"a", 1}}));

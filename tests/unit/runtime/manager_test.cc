@@ -34,6 +34,7 @@ class RecordingReconciler final : public Reconciler {
 
 TEST(Manager, RunsInformersAndControllersUntilStopThenShutsDownCleanly) {
   auto lw = std::make_unique<testing::ScriptedListerWatcher>();
+  lw->ScriptWatch({{}, testing::WatchSession::End::kRefused});  // no streaming list: pages
   lw->ScriptList(testing::ListPage({testing::ObjectAt("team-a", "ws", "1")}, "2"));
   Manager manager(ManagerOptions{});
   Informer& informer = manager.AddInformer("tfworkspaces", std::move(lw));

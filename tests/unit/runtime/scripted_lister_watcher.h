@@ -17,7 +17,8 @@
 namespace tfws::runtime::testing {
 
 struct WatchSession {
-  enum class End { kServerClosed, kTransportError, kGoneError, kBlockUntilStopped };
+  // kRefused: 422 as from a server that does not serve streaming lists (sendInitialEvents).
+  enum class End { kServerClosed, kTransportError, kGoneError, kRefused, kBlockUntilStopped };
   std::vector<kube::WatchEvent> events;
   End end = End::kBlockUntilStopped;
 };
@@ -79,6 +80,8 @@ class ScriptedListerWatcher final : public ListerWatcher {
       case WatchSession::End::kTransportError: throw kube::TransportError("connection reset by peer");
       case WatchSession::End::kGoneError:
         throw kube::ApiError(410, "Expired", "too old resource version: 1 (5)");
+      case WatchSession::End::kRefused:
+        throw kube::ApiError(422, "Invalid", "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled");
       case WatchSession::End::kBlockUntilStopped: {
         std::unique_lock lock(mu_);
         cv_.wait(lock, stop, [] { return false; });

@@ -22,11 +22,13 @@ using End = WatchSession::End;
 
 class WatcherTest : public ::testing::Test {
  protected:
-  WatcherTest() {
+  WatcherTest() { MakeWatcher(/*streaming_list=*/false); }
+  void MakeWatcher(bool streaming_list) {
     WatcherOptions options;
     options.clock = &clock;
     options.random = [] { return 0.0; };  // no jitter: exact backoff steps
     options.page_size = 2;
+    options.streaming_list = streaming_list;
     watcher = std::make_unique<Watcher>(lw, store, options);
     watcher->AddHandler(handler);
   }
@@ -75,6 +77,72 @@ TEST_F(WatcherTest, ListsAllPagesThenWatchesFromTheListResourceVersionWithBookma
   EXPECT_EQ(store.Get("a/p1")->at("kind"), "Pod") << "list items get their kind back";
   EXPECT_EQ(watcher->State(), WatcherState::kWatching);
   EXPECT_EQ(handler->calls().size(), 3u);
+}
+
+Json InitialEventsEnd(const std::string& rv) {
+  return {{"kind", "Pod"},
+          {"metadata", {{"resourceVersion", rv}, {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
+}
+
+TEST_F(WatcherTest, StreamsTheInitialListThenWatchesFromTheEndBookmark) {
+  MakeWatcher(/*streaming_list=*/true);
+  lw.ScriptWatch({{WatchEvent{"ADDED", ObjectAt("a", "p1", "10")},
+                   WatchEvent{"BOOKMARK", Json{{"kind", "Pod"}, {"metadata", {{"resourceVersion", "11"}}}}},
+                   WatchEvent{"ADDED", ObjectAt("a", "p2", "12")}, WatchEvent{"BOOKMARK", InitialEventsEnd("20")},
+                   WatchEvent{"ADDED", ObjectAt("a", "not-read", "21")}},
+                  End::kBlockUntilStopped});
+  Start();
+  ASSERT_TRUE(lw.WaitForWatchCalls(2));
+  auto first = lw.watch_calls()[0];
+  EXPECT_TRUE(first.send_initial_events);
+  EXPECT_EQ(first.resource_version_match, "NotOlderThan");
+  EXPECT_EQ(first.resource_version, "") << "the initial state is a consistent read";
+  EXPECT_TRUE(first.allow_watch_bookmarks);
+  auto second = lw.watch_calls()[1];
+  EXPECT_FALSE(second.send_initial_events);
+  EXPECT_EQ(second.resource_version, "20") << "resumes from the end bookmark";
+  EXPECT_TRUE(lw.list_calls().empty()) << "no list request at all";
+  EXPECT_TRUE(store.Synced());
+  EXPECT_EQ(store.Size(), 2u);
+  EXPECT_EQ(handler->calls(), (std::vector<std::string>{"add a/p1@10", "add a/p2@12"}));
+}
+
+TEST_F(WatcherTest, PagesWhenTheServerRefusesStreamingListsAndKeepsPagingOnRelist) {
+  MakeWatcher(/*streaming_list=*/true);
+  lw.ScriptWatch({{}, End::kRefused});
+  lw.ScriptList(ListPage({ObjectAt("a", "p1", "10")}, "20"));
+  lw.ScriptWatch({{}, End::kGoneError});
+  lw.ScriptList(ListPage({ObjectAt("a", "p1", "10")}, "30"));
+  Start();
+  ASSERT_TRUE(lw.WaitForWatchCalls(3));
+  EXPECT_EQ(lw.list_calls().size(), 2u);
+  EXPECT_FALSE(lw.watch_calls()[1].send_initial_events);
+  EXPECT_EQ(lw.watch_calls()[2].resource_version, "30");
+  EXPECT_FALSE(lw.watch_calls()[2].send_initial_events) << "refused once: pages from then on";
+}
+
+TEST_F(WatcherTest, AStreamEndingBeforeTheEndBookmarkFallsBackToPages) {
+  MakeWatcher(/*streaming_list=*/true);
+  // An old server that ignores sendInitialEvents replays ADDED events but never sends the bookmark.
+  lw.ScriptWatch({{WatchEvent{"ADDED", ObjectAt("a", "p1", "10")}}, End::kServerClosed});
+  lw.ScriptList(ListPage({ObjectAt("a", "p1", "10")}, "20"));
+  Start();
+  ASSERT_TRUE(lw.WaitForWatchCalls(2));
+  EXPECT_EQ(lw.list_calls().size(), 1u);
+  EXPECT_EQ(lw.watch_calls()[1].resource_version, "20");
+  EXPECT_EQ(store.Size(), 1u);
+}
+
+TEST_F(WatcherTest, AWatchTheServerEndsAtOnceWithoutEventsBacksOff) {
+  lw.ScriptList(ListPage({}, "5"));
+  lw.ScriptWatch({{}, End::kServerClosed});
+  Start();
+  EXPECT_EQ(BackoffWait(), 800ms) << "not reopened at once";
+  lw.ScriptWatch({{}, End::kServerClosed});
+  clock.AdvanceToNextDeadline();
+  ASSERT_TRUE(lw.WaitForWatchCalls(2));
+  EXPECT_EQ(BackoffWait(), 1600ms) << "and the wait grows while it keeps happening";
+  EXPECT_EQ(lw.list_calls().size(), 1u);
 }
 
 TEST_F(WatcherTest, AppliesWatchEventsInOrderAndTellsHandlers) {
@@ -152,7 +220,9 @@ TEST_F(WatcherTest, BackoffStartsOverAfterAHealthyWatch) {
   clock.AdvanceToNextDeadline();
   ASSERT_TRUE(lw.WaitForWatchCalls(2));
   EXPECT_EQ(BackoffWait(), 1600ms);
-  lw.ScriptWatch({{}, End::kServerClosed});  // a clean end resets the backoff
+  // A clean end (after at least one event) resets the backoff.
+  lw.ScriptWatch({{WatchEvent{"BOOKMARK", Json{{"kind", "Pod"}, {"metadata", {{"resourceVersion", "7"}}}}}},
+                  End::kServerClosed});
   lw.ScriptWatch({{}, End::kTransportError});
   clock.AdvanceToNextDeadline();
   ASSERT_TRUE(lw.WaitForWatchCalls(4));
@@ -192,6 +262,7 @@ TEST_F(WatcherTest, StopsPromptlyWhileWatchingAndWhileBackingOff) {
   Store other;
   WatcherOptions options;
   options.clock = &clock;
+  options.streaming_list = false;
   Watcher backing_off(failing, other, options);
   std::jthread t([&](std::stop_token stop) { backing_off.Run(stop); });
   ASSERT_TRUE(clock.BlockUntilWaiters(1));
