@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Contract: the chart's RBAC is exactly enough, proven against the real API server (testenv):
-#  1. helm install the chart (CRD from crds/, ServiceAccount, ClusterRole, Lease Role, ...)
+#  1. helm install the chart (CRDs from crds/, ServiceAccount, ClusterRole, Lease Role, admission
+#     policies, ...) and the example TFWorkspaceClass (the policies refuse workspaces without a class)
 #  2. get a token for the chart's ServiceAccount from the TokenRequest API (kubectl create token),
 #     write a kubeconfig with it, and run $TFWS_OPERATOR_BIN OUTSIDE the cluster with that kubeconfig
 #     and the flags and OperatorConfig of the chart's Deployment/ConfigMap
@@ -32,6 +33,7 @@ cleanup() {
     admin patch -n "$USERS_NS" "$ws" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
   done
   "$HELM" uninstall "$RELEASE" -n "$NS" >/dev/null 2>&1 || true
+  admin delete -f "$ROOT/examples/classes/" --ignore-not-found >/dev/null 2>&1 || true
   admin delete namespace "$NS" "$USERS_NS" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   if [[ -n ${TFWS_KEEP_WORKDIR:-} || $rc -ne 0 ]]; then
     echo "operator log: ${OPERATOR_LOG:-none} (last lines below)"; tail -20 "${OPERATOR_LOG:-/dev/null}" 2>/dev/null || true
@@ -51,6 +53,11 @@ fi
 check "NOTES tell how to create a first workspace and where metrics are" \
   bash -c "grep -q 'kubectl get tfws' '$WORK/install.out' && grep -q 'Metrics: Service' '$WORK/install.out'"
 check "the TFWorkspace CRD is installed and served" bash -c "'$KUBECTL' wait --for condition=Established --timeout=60s crd/tfworkspaces.tfws.io >/dev/null"
+check "the TFWorkspaceClass CRD is installed and served" bash -c "'$KUBECTL' wait --for condition=Established --timeout=60s crd/tfworkspaceclasses.tfws.io >/dev/null"
+check "the admission policies and their bindings are installed" bash -c \
+  "'$KUBECTL' get validatingadmissionpolicy,validatingadmissionpolicybinding tfws-workspace-rights.tfws.io tfws-workspace-class.tfws.io >/dev/null"
+# The policy refuses every workspace until a class exists: the platform team's first step.
+admin apply -f "$ROOT/examples/classes/" >/dev/null
 "$HELM" get manifest "$RELEASE" -n "$NS" >"$WORK/manifest.yaml"
 SA=$(/usr/bin/python3 -c '
 import sys, yaml
@@ -147,6 +154,8 @@ can() { admin auth can-i "$@" --as="$SUBJECT" 2>/dev/null || true; }
 check "can update tfworkspaces/status" test "$(can update tfworkspaces.tfws.io --subresource=status -n "$USERS_NS")" = yes
 check "can create pods in a user namespace" test "$(can create pods -n "$USERS_NS")" = yes
 check "can watch nodes" test "$(can watch nodes)" = yes
+check "can watch TFWorkspaceClasses" test "$(can watch tfworkspaceclasses.tfws.io)" = yes
+check "cannot change TFWorkspaceClasses (the platform team does)" test "$(can update tfworkspaceclasses.tfws.io)" = no
 check "can update its Lease" test "$(can update leases.coordination.k8s.io/tfws-operator -n "$NS")" = yes
 check "cannot update another Lease" test "$(can update leases.coordination.k8s.io/kube-scheduler -n kube-system)" = no
 check "cannot delete nodes" test "$(can delete nodes)" = no

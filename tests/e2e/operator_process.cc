@@ -201,31 +201,39 @@ void InstallWorkspaceCrd(kube::Client& client) {
   static bool installed = false;
   std::lock_guard lock(mu);
   if (installed) return;
-  auto docs = workspace::ReadManifestFile(TFWS_SOURCE_DIR "/crds/tfws.io_tfworkspaces.yaml");
-  if (docs.size() != 1) throw std::runtime_error("CRD file: expected exactly one document");
-  const Json& crd = docs[0];
-  kube::PatchOptions options;
-  options.field_manager = "tfws-e2e";
-  options.force = true;
-  client.Apply(kube::resources::kCustomResourceDefinitions, "", crd, options);
-  const std::string name = crd["metadata"]["name"];
-  bool established = WaitFor(
-      [&] {
-        Json live = client.Get(kube::resources::kCustomResourceDefinitions, "", name);
-        for (const Json& c : live["status"].value("conditions", Json::array())) {
-          if (c.value("type", "") == "Established" && c.value("status", "") == "True") return true;
-        }
-        return false;
-      },
-      std::chrono::seconds(30));
-  if (!established) throw std::runtime_error("CRD " + name + " not Established within 30s");
+  // Every CRD of crds/ (TFWorkspace and TFWorkspaceClass): the operator watches both.
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(TFWS_SOURCE_DIR "/crds")) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  for (const fs::path& file : files) {
+    auto docs = workspace::ReadManifestFile(file.string());
+    if (docs.size() != 1) throw std::runtime_error(file.string() + ": expected exactly one document");
+    const Json& crd = docs[0];
+    kube::PatchOptions options;
+    options.field_manager = "tfws-e2e";
+    options.force = true;
+    client.Apply(kube::resources::kCustomResourceDefinitions, "", crd, options);
+    const std::string name = crd["metadata"]["name"];
+    bool established = WaitFor(
+        [&] {
+          Json live = client.Get(kube::resources::kCustomResourceDefinitions, "", name);
+          for (const Json& c : live["status"].value("conditions", Json::array())) {
+            if (c.value("type", "") == "Established" && c.value("status", "") == "True") return true;
+          }
+          return false;
+        },
+        std::chrono::seconds(30));
+    if (!established) throw std::runtime_error("CRD " + name + " not Established within 30s");
+  }
   if (!WaitFor(
           [&] {
             client.List(kube::resources::kTFWorkspaces, "default", {.limit = 1});
+            client.List(kube::resources::kTFWorkspaceClasses, "", {.limit = 1});
             return true;
           },
           std::chrono::seconds(30))) {
-    throw std::runtime_error("TFWorkspace resource not served within 30s");
+    throw std::runtime_error("TFWorkspace / TFWorkspaceClass resources not served within 30s");
   }
   installed = true;
 }

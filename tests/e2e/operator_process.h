@@ -6,7 +6,7 @@
 //   stderr go to a log file (LogPath()); Tail() returns the end of it for
 //   failure messages. The child gets PR_SET_PDEATHSIG so a crashed test binary
 //   never leaves an operator running.
-// - InstallWorkspaceCrd applies crds/tfws.io_tfworkspaces.yaml (server-side
+// - InstallWorkspaceCrd applies every CRD of crds/ (server-side
 //   apply) once per process and waits for Established and discovery.
 // - Workspace accessors (phase, conditions) and an audit-log reader that counts
 //   the operator's writes (userAgent "tfws-operator/...", verbs
@@ -73,8 +73,8 @@ int FreeLocalPort();
 // Plain HTTP GET on 127.0.0.1:port; returns the status code or -1.
 int HttpGetStatus(int port, const std::string& path, std::string* body = nullptr);
 
-// Server-side applies the TFWorkspace CRD (once per process) and waits for
-// Established plus discovery. Throws std::runtime_error on failure.
+// Server-side applies every CRD of crds/ (TFWorkspace, TFWorkspaceClass; once
+// per process) and waits for Established plus discovery. Throws std::runtime_error on failure.
 void InstallWorkspaceCrd(kube::Client& client);
 
 // ---- workspaces ----

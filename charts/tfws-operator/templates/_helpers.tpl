@@ -117,11 +117,16 @@ or by one Role per watched namespace. Each rule says why it is needed.
   verbs: ["get", "list", "watch"]
 {{- end }}
 
-{{/* Cluster-scoped rules: Nodes are read to explain GPU scheduling (capacity, compute capability, taints). */}}
+{{/* Cluster-scoped rules: Nodes are read to explain GPU scheduling (capacity, compute capability, taints); TFWorkspaceClasses are read to resolve workspaces. */}}
 {{- define "tfws-operator.nodeRules" -}}
 # Nodes (cluster-scoped, read only): GPU capacity, GPU Feature Discovery labels and taints, so a
 # Pending workspace gets a message like "no node with 2 free nvidia.com/gpu of compute capability <= 8".
 - apiGroups: [""]
   resources: ["nodes"]
+  verbs: ["get", "list", "watch"]
+# TFWorkspaceClasses (cluster-scoped, read only): the platform team's rules and defaults, which the
+# operator fills in and enforces before rendering a workspace.
+- apiGroups: ["tfws.io"]
+  resources: ["tfworkspaceclasses"]
   verbs: ["get", "list", "watch"]
 {{- end }}

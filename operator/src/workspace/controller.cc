@@ -81,6 +81,8 @@ WorkspaceController::WorkspaceController(kube::Client& client, WorkspaceControll
   Watch(res::kNetworkPolicies, kManagedBySelector, runtime::TrimForCache("NetworkPolicy"), to_workspace);
   // A quota that grows may let a refused Pod in: look at the namespace's workspaces again.
   Watch(res::kResourceQuotas, "", runtime::TrimForCache("ResourceQuota"), EnqueueWorkspacesInNamespace());
+  // A class change reaches every workspace (its rendered Pod changes -> PendingRestart).
+  Watch(res::kTFWorkspaceClasses, "", runtime::TrimForCache("TFWorkspaceClass"), EnqueueAllWorkspaces());
 }
 
 WorkspaceController::~WorkspaceController() { Stop(); }
@@ -90,7 +92,7 @@ void WorkspaceController::Watch(const kube::Resource& resource, const std::strin
   auto watched = std::make_unique<Watched>();
   watched->resource = resource;
   std::vector<std::string> namespaces = options_.namespaces;
-  if (namespaces.empty()) namespaces.push_back("");
+  if (namespaces.empty() || !resource.namespaced) namespaces = {""};
   for (const auto& ns : namespaces) {
     runtime::WatcherOptions wopts;
     wopts.name = resource.resource + (ns.empty() ? "" : "." + ns);
@@ -131,6 +133,28 @@ std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspacesInN
   handler->on_add = enqueue;
   handler->on_update = [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); };
   return handler;
+}
+
+std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueAllWorkspaces() {
+  auto handler = std::make_shared<runtime::FuncEventHandler>();
+  auto enqueue = [this](const ObjectPtr&) {
+    for (const auto& [ns, informer] : watched_.front()->by_namespace) {  // TFWorkspaces come first
+      for (const auto& ws : informer->store().List()) controller_->queue().Add(runtime::KeyOf(*ws));
+    }
+  };
+  handler->on_add = enqueue;
+  handler->on_update = [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); };
+  handler->on_delete = enqueue;
+  return handler;
+}
+
+std::vector<std::shared_ptr<const kube::Json>> WorkspaceController::List(const kube::Resource& resource) const {
+  for (const auto& w : watched_) {
+    if (w->resource.resource == resource.resource && w->resource.group == resource.group) {
+      if (const runtime::Store* store = w->StoreFor("")) return store->List();
+    }
+  }
+  return {};
 }
 
 void WorkspaceController::Start() {

@@ -46,6 +46,7 @@ class WorkspaceController final : public ObjectReader {
   // ObjectReader over the informer caches.
   std::shared_ptr<const kube::Json> Get(const kube::Resource& resource, const std::string& ns,
                                         const std::string& name) const override;
+  std::vector<std::shared_ptr<const kube::Json>> List(const kube::Resource& resource) const override;
   std::size_t CachedObjects() const;
 
  private:
@@ -55,6 +56,7 @@ class WorkspaceController final : public ObjectReader {
              std::shared_ptr<runtime::EventHandler> handler);
   std::shared_ptr<runtime::EventHandler> EnqueueWorkspaceOfChild();
   std::shared_ptr<runtime::EventHandler> EnqueueWorkspacesInNamespace();
+  std::shared_ptr<runtime::EventHandler> EnqueueAllWorkspaces();
 
   kube::Client& client_;
   WorkspaceControllerOptions options_;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kube/client.h"
 #include "kube/resource.h"
@@ -17,6 +18,8 @@ class ObjectReader {
   virtual ~ObjectReader() = default;
   virtual std::shared_ptr<const kube::Json> Get(const kube::Resource& resource, const std::string& ns,
                                                 const std::string& name) const = 0;
+  // Every cached object of a cluster-scoped resource (TFWorkspaceClasses); none by default.
+  virtual std::vector<std::shared_ptr<const kube::Json>> List(const kube::Resource& /*resource*/) const { return {}; }
 };
 
 }  // namespace tfws::workspace

@@ -1,6 +1,8 @@
 #include "workspace/quantity.h"
 
 #include <cctype>
+#include <cmath>
+#include <string>
 
 namespace tfws::workspace {
 namespace {
@@ -54,6 +56,28 @@ bool IsQuantity(std::string_view text, bool allow_negative) {
     return epos > digits_start && epos == suffix.size();
   }
   return false;
+}
+
+std::optional<long double> QuantityValue(std::string_view text) {
+  if (!IsQuantity(text, true)) return std::nullopt;
+  std::size_t pos = 0;
+  if (text[pos] == '+' || text[pos] == '-') ++pos;
+  ConsumeDecimal(text, pos);
+  const long double number = std::stold(std::string(text.substr(0, pos)));
+  const std::string_view suffix = text.substr(pos);
+  if (suffix.empty()) return number;
+  struct Scale {
+    std::string_view suffix;
+    long double factor;
+  };
+  static constexpr Scale kScales[] = {
+      {"Ki", 0x1p10L}, {"Mi", 0x1p20L}, {"Gi", 0x1p30L}, {"Ti", 0x1p40L}, {"Pi", 0x1p50L}, {"Ei", 0x1p60L},
+      {"n", 1e-9L},    {"u", 1e-6L},    {"m", 1e-3L},    {"k", 1e3L},     {"M", 1e6L},     {"G", 1e9L},
+      {"T", 1e12L},    {"P", 1e15L},    {"E", 1e18L}};
+  for (const Scale& s : kScales) {
+    if (suffix == s.suffix) return number * s.factor;
+  }
+  return number * std::pow(10.0L, std::stoi(std::string(suffix.substr(1))));  // e<int>
 }
 
 }  // namespace tfws::workspace

@@ -15,6 +15,7 @@
 #include "workspace/render.h"
 #include "workspace/status.h"
 #include "workspace/token.h"
+#include "workspace/workspace_class.h"
 #include "workspace/workspace_types.h"
 
 namespace tfws::workspace {
@@ -618,15 +619,15 @@ ReconcileOutcome WorkspaceReconciler::Reconcile(const std::string& ns, const std
 
   Workspace ws;
   try {
-    ws = ParseWorkspace(*object);
+    ws = ResolveClass(ParseWorkspace(*object), deps_.cache->List(res::kTFWorkspaceClasses));
   } catch (const InvalidSpecError& e) {
     // The schema should have refused it; say so on the object instead of retrying.
     Json status = object->value("status", Json::object());
     Json conditions = status.value("conditions", Json::array());
     const std::string now = Rfc3339(deps_.now());
     const long gen = Meta(*object).value("generation", 0L);
-    SetCondition(conditions, {std::string(condition::kConfigValid), false, false, "InvalidSpec", e.what()}, gen, now);
-    SetCondition(conditions, {std::string(condition::kReady), false, false, "InvalidSpec", e.what()}, gen, now);
+    SetCondition(conditions, {std::string(condition::kConfigValid), false, false, e.reason(), e.what()}, gen, now);
+    SetCondition(conditions, {std::string(condition::kReady), false, false, e.reason(), e.what()}, gen, now);
     Json next = status;
     next["conditions"] = conditions;
     next["phase"] = phase::kFailed;

@@ -120,11 +120,13 @@ void AddVolumes(const Workspace& ws, const EffectiveSettings& settings, Json& po
   Json mounts = Json::array();
   volumes.push_back({{"name", kWorkspaceVolume}, {"persistentVolumeClaim", {{"claimName", names::WorkspaceClaim(ws)}}}});
   mounts.push_back({{"name", kWorkspaceVolume}, {"mountPath", kNotebookDir}});
-  volumes.push_back({{"name", kHomeVolume}, {"emptyDir", Json::object()}});
+  // Scratch space: the class's sizeLimit (workspace_class.h) evicts a Pod that would fill the node's disk.
+  const Json scratch = ws.scratch_size_limit.empty() ? Json::object() : Json{{"sizeLimit", ws.scratch_size_limit}};
+  volumes.push_back({{"name", kHomeVolume}, {"emptyDir", scratch}});
   mounts.push_back({{"name", kHomeVolume}, {"mountPath", kHomeDir}});
   volumes.push_back({{"name", kShmVolume}, {"emptyDir", {{"medium", "Memory"}, {"sizeLimit", ws.spec.shm_size}}}});
   mounts.push_back({{"name", kShmVolume}, {"mountPath", "/dev/shm"}});
-  volumes.push_back({{"name", kTmpVolume}, {"emptyDir", Json::object()}});
+  volumes.push_back({{"name", kTmpVolume}, {"emptyDir", scratch}});
   mounts.push_back({{"name", kTmpVolume}, {"mountPath", "/tmp"}});
   for (const Dataset& ds : ws.spec.storage.datasets) {
     const std::string volume = "dataset-" + ds.name;

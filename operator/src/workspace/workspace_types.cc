@@ -454,6 +454,7 @@ Workspace ParseWorkspace(const Json& object) {
   if (!IsLabelValue(s.owner)) {
     Invalid("spec.owner", s.owner, "must be a valid label value (at most 63 of A-Z a-z 0-9 - _ ., alphanumeric at both ends)");
   }
+  s.class_name = spec.String("className");
   s.team = spec.String("team");
   if (!IsLabelValue(s.team)) {
     Invalid("spec.team", s.team, "must be a valid label value (at most 63 of A-Z a-z 0-9 - _ ., alphanumeric at both ends)");

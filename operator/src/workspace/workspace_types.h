@@ -35,14 +35,18 @@ inline constexpr const char* kCulledAtAnnotation = "tfws.io/culled-at";
 
 // A spec value the schema would have refused. `field()` is the JSON path
 // ("spec.gpu.count"); what() is the full API-server-style sentence.
+// reason() is the ConfigValid reason: InvalidSpec, or ClassViolation /
+// ClassNotFound when the workspace does not fit its TFWorkspaceClass.
 class InvalidSpecError : public std::runtime_error {
  public:
-  InvalidSpecError(std::string field, const std::string& message)
-      : std::runtime_error(field + ": " + message), field_(std::move(field)) {}
+  InvalidSpecError(std::string field, const std::string& message, std::string reason = "InvalidSpec")
+      : std::runtime_error(field + ": " + message), field_(std::move(field)), reason_(std::move(reason)) {}
   const std::string& field() const { return field_; }
+  const std::string& reason() const { return reason_; }
 
  private:
   std::string field_;
+  std::string reason_;
 };
 
 enum class Profile { kDevelopment, kHardened };
@@ -151,6 +155,7 @@ struct WorkspaceSpec {
   std::vector<EnvVar> env;
   std::string owner;  // label-value syntax; becomes label tfws.io/owner
   std::string team;   // label-value syntax; becomes label tfws.io/team
+  std::string class_name;  // spec.className; empty = the default TFWorkspaceClass
 };
 
 // The parts of the TFWorkspace object the domain needs (status is the
@@ -165,6 +170,11 @@ struct Workspace {
   // stopped the workspace for being idle; empty when it never did.
   std::string culled_at;
   WorkspaceSpec spec;
+  // Filled by ApplyClass (workspace_class.h), never parsed: the TFWorkspaceClass whose defaults
+  // are in `spec` (empty = none applies), and the sizeLimit of the scratch emptyDirs
+  // (/home/tfws, /tmp; empty = no limit).
+  std::string applied_class;
+  std::string scratch_size_limit;
 
   // Culled and not restarted since: culled_at is set and spec.restartedAt is
   // earlier than it. A culled workspace runs no Pod, like spec.stopped.

@@ -51,7 +51,35 @@ NAMESPACED_RULES = {
     ("events.k8s.io", "events"): {"create", "patch", "update"},
     ("", "resourcequotas"): {"get", "list", "watch"},
 }
-NODE_RULES = {("", "nodes"): {"get", "list", "watch"}}
+NODE_RULES = {("", "nodes"): {"get", "list", "watch"}, ("tfws.io", "tfworkspaceclasses"): {"get", "list", "watch"}}
+
+
+ADMIN_ROLE = "tfws-workspace-admin"  # shipped with the admission policy: the verb set-owner, nothing else
+
+
+def operator_cluster_role(docs):
+    roles = [r for r in objects_of(docs, "ClusterRole") if r["metadata"]["name"] != ADMIN_ROLE]
+    expect(f"exactly one operator ClusterRole is rendered (got {len(roles)})", len(roles) == 1)
+    return roles[0] if roles else {}
+
+
+def check_admission(docs, values):
+    policies = sorted(p["metadata"]["name"] for p in objects_of(docs, "ValidatingAdmissionPolicy"))
+    bindings = {b["spec"]["policyName"]: b for b in objects_of(docs, "ValidatingAdmissionPolicyBinding")}
+    admin = [r for r in objects_of(docs, "ClusterRole") if r["metadata"]["name"] == ADMIN_ROLE]
+    if not values.get("admissionPolicy", {}).get("enabled", True):
+        expect("admissionPolicy.enabled=false: no policy, binding or admin ClusterRole",
+               not policies and not bindings and not admin)
+        return
+    expect("admission: the rights and class policies are rendered",
+           policies == ["tfws-workspace-class.tfws.io", "tfws-workspace-rights.tfws.io"])
+    expect("admission: each policy has a Deny binding",
+           sorted(bindings) == policies and all(b["spec"]["validationActions"] == ["Deny"] for b in bindings.values()))
+    klass = bindings.get("tfws-workspace-class.tfws.io", {}).get("spec", {}).get("paramRef", {})
+    expect("admission: the class binding selects every class and denies when there is none",
+           klass.get("selector") == {} and klass.get("parameterNotFoundAction") == "Deny")
+    expect(f"admission: ClusterRole {ADMIN_ROLE} grants only set-owner on tfworkspaces",
+           len(admin) == 1 and rule_table(admin[0]) == {("tfws.io", "tfworkspaces"): {"set-owner"}})
 
 
 def rule_table(role):
@@ -149,7 +177,8 @@ def check_common(docs, values, release_ns):
 
 def check_default(docs, values, release_ns):
     dep, args = check_common(docs, values, release_ns)
-    cluster_role = one(docs, "ClusterRole")
+    check_admission(docs, values)
+    cluster_role = operator_cluster_role(docs)
     expect("cluster-wide mode: ClusterRole = namespaced rules + node rules, nothing else",
            rule_table(cluster_role) == {**NAMESPACED_RULES, **NODE_RULES})
     expect("cluster-wide mode: no --watch-namespaces flag", not any(a.startswith("--watch-namespaces") for a in args))
@@ -165,8 +194,9 @@ def check_all_on(docs, values, release_ns):
     dep, args = check_common(docs, values, release_ns)
     watched = values["watchNamespaces"]
     expect("flags: --watch-namespaces lists the watched namespaces", f"--watch-namespaces={','.join(watched)}" in args)
-    cluster_role = one(docs, "ClusterRole")
-    expect("namespaced mode: the ClusterRole only reads nodes", rule_table(cluster_role) == NODE_RULES)
+    check_admission(docs, values)
+    cluster_role = operator_cluster_role(docs)
+    expect("namespaced mode: the ClusterRole only reads nodes and TFWorkspaceClasses", rule_table(cluster_role) == NODE_RULES)
     workspace_roles = [r for r in objects_of(docs, "Role") if not r["metadata"]["name"].endswith("-leader-election")]
     expect("namespaced mode: one Role per watched namespace",
            sorted(r["metadata"]["namespace"] for r in workspace_roles) == sorted(watched))

@@ -23,8 +23,8 @@ operator_start() {
   [[ -x $operator ]] || { echo "FAIL $operator not built (ninja -C $BUILD tfws-operator)"; return 1; }
   KUBECTL=("$("$ROOT/hack/testenv" bin)/kubectl" --kubeconfig "$kubeconfig")
 
-  "${KUBECTL[@]}" apply --server-side -f "$ROOT/crds/tfws.io_tfworkspaces.yaml" >/dev/null &&
-    "${KUBECTL[@]}" wait --for=condition=Established crd/tfworkspaces.tfws.io --timeout=60s >/dev/null ||
+  "${KUBECTL[@]}" apply --server-side -f "$ROOT/crds/" >/dev/null &&
+    "${KUBECTL[@]}" wait --for=condition=Established crd/tfworkspaces.tfws.io crd/tfworkspaceclasses.tfws.io --timeout=60s >/dev/null ||
     { echo "FAIL installing the CRD"; return 1; }
 
   local id vision nlp

@@ -12,11 +12,11 @@
 namespace tfws::workspace {
 namespace {
 
-Json LoadCrd() {
-  std::ifstream in(std::filesystem::path(TFWS_SOURCE_DIR) / "crds/tfws.io_tfworkspaces.yaml");
+Json LoadCrd(const std::string& file = "crds/tfws.io_tfworkspaces.yaml") {
+  std::ifstream in(std::filesystem::path(TFWS_SOURCE_DIR) / file);
   std::stringstream text;
   text << in.rdbuf();
-  std::vector<Json> docs = ParseManifests(text.str(), "crds/tfws.io_tfworkspaces.yaml");
+  std::vector<Json> docs = ParseManifests(text.str(), file);
   return docs.at(0);
 }
 
@@ -43,6 +43,22 @@ TEST(Crd, EveryFieldHasADescription) {
   EXPECT_GT(fields, 80);
 }
 
+TEST(Crd, EveryClassFieldHasADescription) {
+  int fields = 0;
+  ExpectDescriptions(Schema(LoadCrd("crds/tfws.io_tfworkspaceclasses.yaml")), "", fields);
+  EXPECT_GT(fields, 40);
+}
+
+TEST(Crd, TheClassIsClusterScopedWithUsefulColumns) {
+  const Json crd = LoadCrd("crds/tfws.io_tfworkspaceclasses.yaml");
+  EXPECT_EQ(crd["metadata"]["name"], "tfworkspaceclasses.tfws.io");
+  EXPECT_EQ(crd["spec"]["scope"], "Cluster");
+  EXPECT_EQ(crd["spec"]["names"]["shortNames"], Json::array({"tfwsclass"}));
+  std::vector<std::string> columns;
+  for (const Json& c : crd["spec"]["versions"][0]["additionalPrinterColumns"]) columns.push_back(c["name"]);
+  EXPECT_EQ(columns, (std::vector<std::string>{"Default", "Max-GPUs", "Max-CPU", "Max-Memory", "SSH", "Host", "Images", "Age"}));
+}
+
 TEST(Crd, NamesAndVersionFollowTheContract) {
   Json crd = LoadCrd();
   EXPECT_EQ(crd["metadata"]["name"], "tfworkspaces.tfws.io");
@@ -54,7 +70,7 @@ TEST(Crd, NamesAndVersionFollowTheContract) {
   EXPECT_TRUE(version["subresources"].contains("status"));
   std::vector<std::string> columns;
   for (const Json& c : version["additionalPrinterColumns"]) columns.push_back(c["name"]);
-  EXPECT_EQ(columns, (std::vector<std::string>{"Phase", "GPUs", "Node", "URL", "Owner", "Age"}));
+  EXPECT_EQ(columns, (std::vector<std::string>{"Phase", "GPUs", "Node", "URL", "Owner", "Class", "Age"}));
 }
 
 TEST(Crd, SchemaDefaultsMatchTheDefaultsTheOperatorApplies) {
