@@ -54,7 +54,7 @@ class ControllerWorkspaceClass : public ControllerTest {
           cond = Condition(GetWorkspace(name), "ConfigValid");
           return cond.is_object() && cond.value("status", "") == "False";
         },
-        seconds(30));  // measured ~1 s; the operator reconciles a new workspace at once
+        seconds(30));  // one reconcile after the create event (not timed yet; the lifecycle suite waits 60 s for more)
     return cond.is_object() && cond.value("status", "") == "False" ? cond : Json();
   }
 
@@ -115,7 +115,7 @@ TEST_F(ControllerWorkspaceClass, ClassDefaultsReachThePodAndAClassChangeShowsAsP
         const Json cond = Condition(ws, "PendingRestart");
         return cond.is_object() && cond.value("status", "") == "True";
       },
-      seconds(30)))  // measured ~1 s: the class event enqueues every workspace
+      seconds(30)))  // one reconcile after the class event (not timed yet), which enqueues every workspace
       << "PendingRestart did not become True after the class changed:\n"
       << DescribeStatus(ws) << "\n"
       << op().Tail(2000);
