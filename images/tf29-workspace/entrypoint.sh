@@ -7,18 +7,20 @@
 #   TFWS_JUPYTER_AUTH token|none: Jupyter's own token auth, or none when the Ingress' auth proxy
 #                     authenticates (default token)
 #   JUPYTER_TOKEN     Jupyter's token (read by Jupyter itself; never logged here)
-# and the authorized keys Secret mounted at /etc/tfws/ssh/authorized_keys.
+# the authorized keys Secret mounted at /etc/tfws/ssh/authorized_keys (sshd reads it at every login
+# through tfws-authorized-keys, so it is only checked here) and the workspace's host key Secret
+# mounted at /etc/tfws/ssh-host.
 #
-# Then: validates them, generates fresh SSH host keys, copies the authorized keys to a 0600 file
-# sshd's StrictModes accepts, writes the session environment for SSH logins, and execs supervisord
-# (Jupyter + optional sshd, all logs on stdout). Fails with a message naming the variable or file
-# and the fix. Paths are overridable (TFWS_*) only so the contract tests can run it outside a
-# container; the image never sets them.
+# Then: validates them, points sshd at the mounted host key (or, when none is mounted, generates one
+# for this start only, with a warning), writes the session environment for SSH logins, and execs
+# supervisord (Jupyter + optional sshd, all logs on stdout). Writes only under /tmp. Fails with a
+# message naming the variable or file and the fix. Paths are overridable (TFWS_*) only so the
+# contract tests can run it outside a container; the image never sets them.
 set -euo pipefail
 
 SSH_RUNTIME_DIR=${TFWS_SSH_RUNTIME_DIR:-/tmp/tfws-ssh}
 AUTHORIZED_KEYS_SOURCE=${TFWS_AUTHORIZED_KEYS_SOURCE:-/etc/tfws/ssh/authorized_keys}
-AUTHORIZED_KEYS_DIR=${TFWS_AUTHORIZED_KEYS_DIR:-/var/lib/tfws/ssh}
+HOST_KEY_DIR=${TFWS_HOST_KEY_DIR:-/etc/tfws/ssh-host}
 SUPERVISORD_CONF=${TFWS_SUPERVISORD_CONF:-/etc/tfws/supervisord.conf}
 # Variables SSH sessions inherit from the container (sshd starts sessions with a clean environment).
 SESSION_ENV_NAMES=(PATH LD_LIBRARY_PATH LANG LC_ALL TZ CUDA_VERSION NVIDIA_VISIBLE_DEVICES
@@ -52,37 +54,42 @@ validate_environment() {
   export TFWS_BASE_URL TFWS_SSH_ENABLED TFWS_JUPYTER_AUTH TFWS_JUPYTER_AUTH_ARGS
 }
 
-generate_host_keys() {
+# sshd_config includes $SSH_RUNTIME_DIR/*.conf: the HostKey line goes there.
+configure_host_key() {
   mkdir -p "$SSH_RUNTIME_DIR"
   chmod 0700 "$SSH_RUNTIME_DIR"
-  local type
-  for type in ed25519 ecdsa; do
-    [[ -s $SSH_RUNTIME_DIR/ssh_host_${type}_key ]] ||
-      ssh-keygen -q -t "$type" -N '' -C "tfws-workspace-host" -f "$SSH_RUNTIME_DIR/ssh_host_${type}_key"
-  done
+  local key=$HOST_KEY_DIR/ssh_host_ed25519_key
+  if [[ ! -r $key ]]; then
+    key=$SSH_RUNTIME_DIR/ssh_host_ed25519_key
+    log "warning: no host key at $HOST_KEY_DIR/ssh_host_ed25519_key (the operator mounts the workspace's <name>-ssh-host Secret there): generated one for this start only, SSH clients will see another host key after a restart"
+    [[ -s $key ]] || ssh-keygen -q -t ed25519 -N '' -C "tfws-workspace-host" -f "$key"
+  fi
+  echo "HostKey $key" >"$SSH_RUNTIME_DIR/host-key.conf"
+  chmod 0600 "$SSH_RUNTIME_DIR/host-key.conf"
+  log "ssh: host key $(ssh-keygen -l -f "$key" | cut -d' ' -f2) ($key)"
 }
 
-install_authorized_keys() {
+check_authorized_keys() {
   [[ -r $AUTHORIZED_KEYS_SOURCE ]] ||
     die "$AUTHORIZED_KEYS_SOURCE: not found: TFWS_SSH_ENABLED=true needs the authorized keys Secret mounted there (spec.ssh.authorizedKeys of the TFWorkspace)"
-  if ! mkdir -p "$AUTHORIZED_KEYS_DIR" 2>/dev/null || [[ ! -w $AUTHORIZED_KEYS_DIR ]]; then
-    die "$AUTHORIZED_KEYS_DIR: not writable by UID $(id -u): SSH needs the image's own filesystem writable there (no readOnlyRootFilesystem) and the workspace running as tfws (UID 1000)"
-  fi
-  chmod 0700 "$AUTHORIZED_KEYS_DIR"
-  local tmp=$AUTHORIZED_KEYS_DIR/.authorized_keys.tmp
-  (umask 077 && cp -- "$AUTHORIZED_KEYS_SOURCE" "$tmp")
-  chmod 0600 "$tmp"
-  mv -f -- "$tmp" "$AUTHORIZED_KEYS_DIR/authorized_keys"
-  log "ssh: $(grep -c '^[^#[:space:]]' "$AUTHORIZED_KEYS_DIR/authorized_keys" || true) authorized key(s) installed"
+  log "ssh: $(grep -c '^[^#[:space:]]' "$AUTHORIZED_KEYS_SOURCE" || true) authorized key line(s) in $AUTHORIZED_KEYS_SOURCE, read again at every login"
 }
 
 # sshd_config includes $SSH_RUNTIME_DIR/*.conf: pass the container's environment on with one
 # SetEnv line (sshd uses only the first SetEnv line it reads, so all variables go on one line).
+# A value that could end the line or the quoted word (a control character such as a line break, a
+# quote or a backslash) is left out with a warning, never written: the TFWorkspace CRD refuses line
+# breaks in spec.env, this keeps the file safe whatever the Pod's environment holds.
 write_session_environment() {
   local name file=$SSH_RUNTIME_DIR/session-environment.conf
   local -a pairs=()
   for name in "${SESSION_ENV_NAMES[@]}"; do
-    if [[ -n ${!name:-} && ${!name} != *[\"\\]* ]]; then pairs+=("$name=\"${!name}\""); fi
+    [[ -n ${!name:-} ]] || continue
+    if [[ ${!name} == *[[:cntrl:]\"\\]* ]]; then
+      log "warning: $name is not passed to SSH sessions: its value contains a control character (e.g. a line break), a quote or a backslash"
+      continue
+    fi
+    pairs+=("$name=\"${!name}\"")
   done
   {
     echo "# Written by tfws-entrypoint: environment of SSH sessions."
@@ -100,8 +107,8 @@ main() {
   validate_environment
   if [[ $TFWS_SSH_ENABLED == true ]]; then
     check_user
-    generate_host_keys
-    install_authorized_keys
+    configure_host_key
+    check_authorized_keys
     write_session_environment
   fi
   log "starting supervisord: Jupyter on :8888 at $TFWS_BASE_URL; sshd on :2222: $([[ $TFWS_SSH_ENABLED == true ]] && echo enabled || echo disabled)"

@@ -3,7 +3,8 @@
 # (tfws/tf29-workspace), the Pod `tfws-operator render -f examples/ssh-with-keys.yaml` produces gives
 # the image's entrypoint exactly what it reads: no command, TFWS_BASE_URL that passes the
 # entrypoint's own check, TFWS_SSH_ENABLED=true, the token Secret, HOME/tmp emptyDirs, the keys
-# Secret at /etc/tfws/ssh, ports 8888/2222, UID/GID 1000, a writable root filesystem.
+# Secret at /etc/tfws/ssh, the host key Secret at /etc/tfws/ssh-host, ports 8888/2222, UID/GID
+# 1000, a writable root filesystem (SSH on).
 set -euo pipefail
 ROOT=${TFWS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 OPERATOR=${TFWS_OPERATOR_BIN:-$ROOT/build/operator/tfws-operator}

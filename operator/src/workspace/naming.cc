@@ -6,6 +6,7 @@ namespace names {
 std::string TokenSecret(const Workspace& ws) { return ws.name + "-token"; }
 std::string WorkspacePvc(const Workspace& ws) { return ws.name + "-home"; }
 std::string SshKeysSecret(const Workspace& ws) { return ws.name + "-ssh"; }
+std::string SshHostKeySecret(const Workspace& ws) { return ws.name + "-ssh-host"; }
 std::string Pod(const Workspace& ws) { return ws.name; }
 std::string Service(const Workspace& ws) { return ws.name; }
 std::string SshService(const Workspace& ws) { return ws.name + "-ssh"; }

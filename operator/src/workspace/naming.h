@@ -33,11 +33,13 @@ inline constexpr const char* kAuthorizedKeysKey = "authorized_keys";
 inline constexpr const char* kNotebookDir = "/tf";
 inline constexpr const char* kHomeDir = "/home/tfws";
 inline constexpr const char* kSshKeysMountPath = "/etc/tfws/ssh";
+inline constexpr const char* kSshHostKeyMountPath = "/etc/tfws/ssh-host";
 
 namespace names {
 std::string TokenSecret(const Workspace& ws);    // <name>-token
 std::string WorkspacePvc(const Workspace& ws);   // <name>-home (only when the operator creates it)
 std::string SshKeysSecret(const Workspace& ws);  // <name>-ssh  (only with inline keys)
+std::string SshHostKeySecret(const Workspace& ws);  // <name>-ssh-host (when SSH is on; kept across restarts)
 std::string Pod(const Workspace& ws);            // <name>
 std::string Service(const Workspace& ws);        // <name>
 std::string SshService(const Workspace& ws);     // <name>-ssh  (only when ssh.serviceType != ClusterIP)

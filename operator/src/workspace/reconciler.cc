@@ -13,6 +13,8 @@
 #include "workspace/naming.h"
 #include "workspace/pod_view.h"
 #include "workspace/render.h"
+#include "workspace/ssh_host_keys.h"
+#include "workspace/ssh_key.h"
 #include "workspace/status.h"
 #include "workspace/token.h"
 #include "workspace/workspace_class.h"
@@ -120,6 +122,11 @@ class Pass {
     CheckExistingClaims();
 
     if (desired.token_secret) EnsureChild(res::kSecrets, *desired.token_secret);
+    // Kept when SSH is turned off, so turning it on again shows the same host key.
+    if (desired.ssh_host_key_secret && EnsureChild(res::kSecrets, *desired.ssh_host_key_secret)) {
+      const auto host_key = Cached(res::kSecrets, names::SshHostKeySecret(ws_));
+      if (host_key) seen_.ssh_host_key_fingerprint = HostKeySecretFingerprint(*host_key);
+    }
     if (desired.ssh_keys_secret) {
       EnsureChild(res::kSecrets, *desired.ssh_keys_secret);
     } else {
@@ -210,6 +217,10 @@ class Pass {
     const bool is_token_secret = &r == &res::kSecrets && name == names::TokenSecret(ws_);
     if (is_token_secret) {
       body["stringData"] = {{kTokenSecretKey, GenerateToken()}};
+      manager = kTokenFieldManager;
+    }
+    if (&r == &res::kSecrets && name == names::SshHostKeySecret(ws_)) {  // generated once, never overwritten
+      AddNewHostKey(body, "tfws " + ws_.namespace_ + "/" + ws_.name);
       manager = kTokenFieldManager;
     }
     try {
@@ -339,6 +350,12 @@ class Pass {
                    ".key): add the key or correct " + ref.field + ".key"});
         RequeueWithin(seconds(30));
         return;
+      }
+      if (ref.field == "spec.ssh.authorizedKeysSecretRef") {
+        std::string text;
+        kube::DecodeBase64(data[ref.key].get<std::string>(), text);
+        seen_.ssh_keys_problem = AuthorizedKeysSecretProblem(ref.name, ref.key, ref.field, text);
+        if (!seen_.ssh_keys_problem.empty()) RequeueWithin(seconds(30));  // the Secret is not watched
       }
     }
   }

@@ -33,6 +33,10 @@ std::optional<Json> RenderWorkspacePvc(const Workspace& ws, const OperatorConfig
 // Secret <name>-ssh with data.authorized_keys from inline keys; nullopt unless
 // SSH is effectively on and spec.ssh.authorizedKeys is not empty.
 std::optional<Json> RenderSshKeysSecret(const Workspace& ws, const OperatorConfig& config);
+// Secret <name>-ssh-host WITHOUT data: the reconciler adds a new host key
+// (ssh_host_keys.h) only when it creates the Secret and never overwrites it,
+// so the key survives restarts. nullopt unless SSH is effectively on.
+std::optional<Json> RenderSshHostKeySecret(const Workspace& ws, const OperatorConfig& config);
 // The workspace Pod; nullopt when spec.stopped.
 std::optional<Json> RenderPod(const Workspace& ws, const OperatorConfig& config);
 // ClusterIP Service <name>: port http 8888, plus ssh 2222 when SSH is on.
@@ -52,6 +56,7 @@ struct RenderedObjects {
   std::optional<Json> token_secret;
   std::optional<Json> workspace_pvc;
   std::optional<Json> ssh_keys_secret;
+  std::optional<Json> ssh_host_key_secret;
   std::optional<Json> pod;
   Json service;
   std::optional<Json> ssh_service;

@@ -10,6 +10,7 @@ std::vector<const Json*> RenderedObjects::InApplyOrder() const {
   };
   add(token_secret);
   add(ssh_keys_secret);
+  add(ssh_host_key_secret);
   add(workspace_pvc);
   add(pod);
   out.push_back(&service);
@@ -23,7 +24,8 @@ Json RenderedObjects::ToJson() const {
   auto value = [](const std::optional<Json>& o) { return o ? *o : Json(nullptr); };
   return {
       {"token_secret", value(token_secret)}, {"workspace_pvc", value(workspace_pvc)},
-      {"ssh_keys_secret", value(ssh_keys_secret)}, {"pod", value(pod)},
+      {"ssh_keys_secret", value(ssh_keys_secret)}, {"ssh_host_key_secret", value(ssh_host_key_secret)},
+      {"pod", value(pod)},
       {"service", service}, {"ssh_service", value(ssh_service)},
       {"ingress", value(ingress)}, {"network_policy", network_policy},
   };
@@ -34,6 +36,7 @@ RenderedObjects RenderAll(const Workspace& ws, const OperatorConfig& config) {
   out.token_secret = RenderTokenSecret(ws, config);
   out.workspace_pvc = RenderWorkspacePvc(ws, config);
   out.ssh_keys_secret = RenderSshKeysSecret(ws, config);
+  out.ssh_host_key_secret = RenderSshHostKeySecret(ws, config);
   out.pod = RenderPod(ws, config);
   out.service = RenderService(ws, config);
   out.ssh_service = RenderSshService(ws, config);

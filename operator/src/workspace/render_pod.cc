@@ -14,6 +14,7 @@ constexpr const char* kHomeVolume = "home";
 constexpr const char* kShmVolume = "shm";
 constexpr const char* kTmpVolume = "tmp";
 constexpr const char* kSshKeysVolume = "ssh-keys";
+constexpr const char* kSshHostKeyVolume = "ssh-host-key";
 
 Json JupyterCommand(const EffectiveSettings& settings, const Workspace& ws) {
   Json command = {
@@ -142,12 +143,19 @@ void AddVolumes(const Workspace& ws, const EffectiveSettings& settings, Json& po
       secret = ssh.authorized_keys_secret_ref->name;
       key = ssh.authorized_keys_secret_ref->key;
     }
+    // sshd reads the keys through the image's AuthorizedKeysCommand at every login, so a change
+    // of the Secret counts once the kubelet has updated the volume (no restart).
     volumes.push_back({{"name", kSshKeysVolume},
                        {"secret",
                         {{"secretName", secret},
                          {"defaultMode", 0440},
                          {"items", Json::array({{{"key", key}, {"path", kAuthorizedKeysKey}}})}}}});
     mounts.push_back({{"name", kSshKeysVolume}, {"mountPath", kSshKeysMountPath}, {"readOnly", true}});
+    // The workspace's own host key (ssh_host_keys.h): root-owned files, group fsGroup, 0440 — sshd
+    // (the workspace UID) reads them, and refuses only private keys owned by itself with such a mode.
+    volumes.push_back({{"name", kSshHostKeyVolume},
+                       {"secret", {{"secretName", names::SshHostKeySecret(ws)}, {"defaultMode", 0440}}}});
+    mounts.push_back({{"name", kSshHostKeyVolume}, {"mountPath", kSshHostKeyMountPath}, {"readOnly", true}});
   }
   pod_spec["volumes"] = volumes;
   container["volumeMounts"] = mounts;
@@ -171,6 +179,9 @@ std::optional<Json> RenderPod(const Workspace& ws, const OperatorConfig& config)
       {"securityContext",
        {{"allowPrivilegeEscalation", false},
         {"capabilities", {{"drop", Json::array({"ALL"})}}},
+        // Without SSH everything that writes has its volume (HOME, /tmp, /tf, /dev/shm); SSH
+        // sessions are general shells that may write elsewhere (docs/images.md).
+        {"readOnlyRootFilesystem", !settings.ssh_enabled},
         {"runAsNonRoot", true},
         {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
   };

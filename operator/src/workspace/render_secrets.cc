@@ -1,4 +1,5 @@
-// Renderers of the token Secret and the SSH authorized-keys Secret (render.h).
+// Renderers of the token Secret, the SSH authorized-keys Secret and the SSH
+// host key Secret (render.h).
 #include "kube/base64.h"
 #include "workspace/effective_settings.h"
 #include "workspace/naming.h"
@@ -24,6 +25,14 @@ std::optional<Json> RenderSshKeysSecret(const Workspace& ws, const OperatorConfi
   Json secret = ChildObject(ws, "v1", "Secret", names::SshKeysSecret(ws));
   secret["type"] = "Opaque";
   secret["data"] = {{kAuthorizedKeysKey, kube::Base64Encode(body)}};
+  StampSpecHash(secret);
+  return secret;
+}
+
+std::optional<Json> RenderSshHostKeySecret(const Workspace& ws, const OperatorConfig& config) {
+  if (!ResolveSettings(ws, config).ssh_enabled) return std::nullopt;
+  Json secret = ChildObject(ws, "v1", "Secret", names::SshHostKeySecret(ws));
+  secret["type"] = "Opaque";
   StampSpecHash(secret);
   return secret;
 }

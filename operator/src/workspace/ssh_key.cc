@@ -70,4 +70,21 @@ AuthorizedKeysCheck CheckAuthorizedKeys(std::string_view text) {
   return result;
 }
 
+std::string AuthorizedKeysSecretProblem(std::string_view secret, std::string_view key, std::string_view field,
+                                        std::string_view text) {
+  const AuthorizedKeysCheck check = CheckAuthorizedKeys(text);
+  const std::string where = "Secret \"" + std::string(secret) + "\" key \"" + std::string(key) + "\" (" +
+                            std::string(field) + ")";
+  if (check.problems.empty()) {
+    return check.keys.empty() ? where + " holds no public key: add one per line, e.g. the contents of ~/.ssh/id_ed25519.pub"
+                              : "";
+  }
+  constexpr std::size_t kShown = 5;
+  std::string message = where + ": ";
+  for (std::size_t i = 0; i < check.problems.size() && i < kShown; ++i) message += (i ? "; " : "") + check.problems[i];
+  if (check.problems.size() > kShown) message += "; and " + std::to_string(check.problems.size() - kShown) + " more";
+  return message + ": fix or remove these lines (SSH ignores them" +
+         (check.keys.empty() ? ", and no valid key is left)" : "; the other " + std::to_string(check.keys.size()) + " key(s) work)");
+}
+
 }  // namespace tfws::workspace

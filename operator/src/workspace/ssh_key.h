@@ -26,4 +26,11 @@ struct AuthorizedKeysCheck {
 // Checks an authorized_keys file body (blank lines and # comments ignored).
 AuthorizedKeysCheck CheckAuthorizedKeys(std::string_view text);
 
+// The ConfigValid message for the authorized_keys text of a Secret referred to
+// by `field` (spec.ssh.authorizedKeysSecretRef), or "" when every line is a
+// valid key. Names the Secret, the key, each bad line by number (at most 5)
+// and the fix; bad lines are ignored by the image, the valid keys still work.
+std::string AuthorizedKeysSecretProblem(std::string_view secret, std::string_view key, std::string_view field,
+                                        std::string_view text);
+
 }  // namespace tfws::workspace

@@ -134,6 +134,10 @@ nlohmann::json ComputeStatus(const Workspace& ws, const EffectiveSettings& setti
     SetCondition(conditions,
                  {std::string(condition::kConfigValid), false, false, "SSHUnavailable", settings.ssh_problem},
                  gen, now);
+  } else if (!seen.ssh_keys_problem.empty()) {
+    SetCondition(conditions,
+                 {std::string(condition::kConfigValid), false, false, "InvalidAuthorizedKeys", seen.ssh_keys_problem},
+                 gen, now);
   } else {
     SetCondition(conditions,
                  {std::string(condition::kConfigValid), true, false, "Valid", "the spec can be run as written"},
@@ -152,6 +156,9 @@ nlohmann::json ComputeStatus(const Workspace& ws, const EffectiveSettings& setti
   if (pod.exists && !seen.stopped) status["podName"] = ws.name;
   if (pod.exists && !pod.node.empty() && !seen.stopped) status["nodeName"] = pod.node;
   if (pod.ready && !pod.started_at.empty()) status["startedAt"] = pod.started_at;
+  if (settings.ssh_enabled && !seen.ssh_host_key_fingerprint.empty()) {
+    status["sshHostKeyFingerprint"] = seen.ssh_host_key_fingerprint;
+  }
   return status;
 }
 

@@ -40,6 +40,11 @@ struct Observation {
   // The running Pod was rendered from an older spec (spec-hash differs).
   bool pending_restart = false;
   std::string pending_restart_message;
+  // ConfigValid=False without blocking: bad lines in the authorized keys Secret
+  // (ssh_key.h AuthorizedKeysSecretProblem); "" when fine.
+  std::string ssh_keys_problem;
+  // status.sshHostKeyFingerprint ("SHA256:..."); "" when SSH is off or not known yet.
+  std::string ssh_host_key_fingerprint;
   // The Pod has not become Ready within the progress deadline.
   bool progress_deadline_exceeded = false;
   int progress_deadline_seconds = 600;

@@ -70,6 +70,13 @@ def main():
             keys = base64.b64decode(s["data"]["authorized_keys"]).decode()
         expect(f"Secret {secret_name} carries authorized_keys with the spec's keys",
                keys is not None and len([l for l in keys.splitlines() if l.strip() and not l.startswith("#")]) >= 1)
+    host_key_volume = volume_at("/etc/tfws/ssh-host")
+    expect("host key Secret <name>-ssh-host mounted read-only at /etc/tfws/ssh-host (the entrypoint's TFWS_HOST_KEY_DIR default)",
+           host_key_volume.get("secret", {}).get("secretName", "").endswith("-ssh-host")
+           and mounts["/etc/tfws/ssh-host"].get("readOnly") is True
+           and 'HOST_KEY_DIR=${TFWS_HOST_KEY_DIR:-/etc/tfws/ssh-host}' in entrypoint)
+    expect("its files are 0440 (sshd reads the root-owned, fsGroup-group key as the workspace UID)",
+           host_key_volume.get("secret", {}).get("defaultMode") == 0o440)
     ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
     port_in_config = int(re.search(r"^Port (\d+)$", sshd_config, re.M).group(1))
     expect(f"ports http 8888 and ssh {port_in_config} (the image's sshd_config Port)",
@@ -78,8 +85,8 @@ def main():
     uid = csc.get("runAsUser", psc.get("runAsUser"))
     gid = csc.get("runAsGroup", psc.get("runAsGroup"))
     expect(f"runs as the image's tfws user 1000:1000 (got {uid}:{gid})", (uid, gid) == (1000, 1000))
-    expect("root filesystem stays writable (the authorized_keys copy lives in the image's /var/lib/tfws/ssh)",
-           csc.get("readOnlyRootFilesystem") is not True)
+    expect("with SSH on the root filesystem stays writable (SSH sessions are general shells; docs/images.md)",
+           csc.get("readOnlyRootFilesystem") is False)
     sys.exit(1 if failures else 0)
 
 

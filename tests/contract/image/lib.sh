@@ -81,17 +81,50 @@ as_user() { "${AS_USER[@]}" "$@"; }
 #   home/tfws  emptyDir (world-writable, root-owned like kubelet makes it)
 #   tmp        emptyDir
 #   tf         the workspace PVC (Jupyter's notebook dir)
-#   var/lib/tfws/ssh  the image's directory for authorized_keys (owned by the user, 0700)
-#   etc/tfws/ssh/authorized_keys  the mounted Secret (root-owned, 0644)
+#   etc/tfws/ssh       the authorized keys Secret volume (see write_secret_volume), empty for now
+#   etc/tfws/ssh-host  the host key Secret volume, empty for now
+#   usr/local/bin/tfws-authorized-keys  the image's AuthorizedKeysCommand (root-owned, 0755)
 make_pod_filesystem() {
-  mkdir -p "$WORK"/{home/tfws,tmp,tf,var/lib/tfws/ssh,etc/tfws/ssh}
+  mkdir -p "$WORK"/{home/tfws,tmp,tf,etc/tfws/ssh,etc/tfws/ssh-host,usr/local/bin}
   chmod 0777 "$WORK/home/tfws"
-  chmod 1777 "$WORK/tmp"
-  chmod 0755 "$WORK/var" "$WORK/var/lib" "$WORK/etc" "$WORK/etc/tfws" "$WORK/etc/tfws/ssh"
-  if [[ $(id -u) -eq 0 ]]; then
-    chown "$RUN_USER:$RUN_GROUP" "$WORK/tf" "$WORK/var/lib/tfws" "$WORK/var/lib/tfws/ssh"
-  fi
-  chmod 0700 "$WORK/var/lib/tfws" "$WORK/var/lib/tfws/ssh"
+  chmod 1777 "$WORK/tmp" "$WORK/etc/tfws/ssh" "$WORK/etc/tfws/ssh-host"
+  chmod 0755 "$WORK/etc" "$WORK/etc/tfws" "$WORK/usr" "$WORK/usr/local" "$WORK/usr/local/bin"
+  [[ $(id -u) -ne 0 ]] || chown "$RUN_USER:$RUN_GROUP" "$WORK/tf"
+  install -m 0755 "$IMAGE_DIR/authorized-keys.sh" "$WORK/usr/local/bin/tfws-authorized-keys"
+}
+
+# write_secret_volume DIR SOURCE_DIR: makes DIR hold the files of SOURCE_DIR the way the kubelet
+# writes a Secret volume, atomically: the files go into a new hidden timestamped directory, the
+# symlink ..data is swapped to it with one rename, each file name is a symlink through ..data, and
+# the previous directory is removed. The volume root is a world-writable tmpfs (1777); with fsGroup
+# the files are root-owned, group fsGroup, mode 0440 (as root; the caller's 0400 otherwise).
+write_secret_volume() {
+  local dir=$1 source=$2 f name
+  local stamp
+  stamp=..$(date -u +%Y_%m_%d_%H_%M_%S.%N)
+  local old
+  old=$(readlink "$dir/..data" 2>/dev/null || true)
+  mkdir -m 0755 "$dir/$stamp"
+  for f in "$source"/*; do
+    name=$(basename "$f")
+    cp -- "$f" "$dir/$stamp/$name"
+    if [[ $(id -u) -eq 0 ]]; then
+      chown "root:$RUN_GROUP" "$dir/$stamp/$name"
+      chmod 0440 "$dir/$stamp/$name"
+    else
+      chmod 0400 "$dir/$stamp/$name"
+    fi
+  done
+  ln -sfn "$stamp" "$dir/..data_tmp"
+  mv -T "$dir/..data_tmp" "$dir/..data"
+  for f in "$source"/*; do
+    name=$(basename "$f")
+    [[ -L $dir/$name ]] || ln -s "..data/$name" "$dir/$name"
+  done
+  for f in "$dir"/*; do  # names no longer in the Secret
+    [[ -e $source/$(basename "$f") ]] || rm -f -- "$f"
+  done
+  [[ -z $old ]] || rm -rf -- "${dir:?}/$old"
 }
 
 # Everything a contract test needs before it starts servers: the user and $WORK, the Pod's
@@ -124,14 +157,15 @@ substitute() {  # source destination sed-expressions...
 }
 
 # The image's sshd_config for this run: port, loopback listen address, $WORK paths and the run
-# user substituted (9 lines); written to $WORK/etc/tfws/sshd_config.
+# user substituted (8 lines; comments untouched); written to $WORK/etc/tfws/sshd_config.
 render_sshd_config() {  # port
   substitute "$IMAGE_DIR/sshd_config" "$WORK/etc/tfws/sshd_config" \
     "s|^Port 2222$|Port $1|" \
     "s|^ListenAddress 0.0.0.0$|ListenAddress 127.0.0.1|" \
     "/^ListenAddress ::$/d" \
-    "s|/tmp/|$WORK/tmp/|g" \
-    "s|/var/lib/tfws/ssh/|$WORK/var/lib/tfws/ssh/|" \
+    "/^[^#]/s|/tmp/|$WORK/tmp/|g" \
+    "s|^AuthorizedKeysCommand /usr/local/bin/\([^ ]*\) /etc/tfws/ssh/|AuthorizedKeysCommand $WORK/usr/local/bin/\1 $WORK/etc/tfws/ssh/|" \
+    "s|^AuthorizedKeysCommandUser tfws$|AuthorizedKeysCommandUser $RUN_USER|" \
     "s|^AllowUsers tfws$|AllowUsers $RUN_USER|"
 }
 
@@ -144,7 +178,7 @@ run_entrypoint() {
     TFWS_BASE_URL=/tfws/team-a/nb/ JUPYTER_TOKEN=contract-token \
     TFWS_SSH_RUNTIME_DIR="$WORK/tmp/tfws-ssh" \
     TFWS_AUTHORIZED_KEYS_SOURCE="$WORK/etc/tfws/ssh/authorized_keys" \
-    TFWS_AUTHORIZED_KEYS_DIR="$WORK/var/lib/tfws/ssh" \
+    TFWS_HOST_KEY_DIR="$WORK/etc/tfws/ssh-host" \
     TFWS_SUPERVISORD_CONF="$WORK/etc/tfws/supervisord.conf" \
     "$@" bash "$IMAGE_DIR/entrypoint.sh"
 }

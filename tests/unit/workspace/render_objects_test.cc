@@ -124,6 +124,14 @@ TEST(RenderIngress, UsesSpecValuesOverConfigDefaults) {
   EXPECT_FALSE(RenderIngress(ParseSpec({}), config));
 }
 
+TEST(RenderSshHostKeySecret, ExistsWithoutDataWhenSshIsOn) {
+  const auto secret = RenderSshHostKeySecret(ParseSpec(SshSpec()), kConfig);
+  ASSERT_TRUE(secret);
+  EXPECT_EQ((*secret)["metadata"]["name"], "alice-ssh-host");
+  EXPECT_FALSE(secret->contains("data")) << "the reconciler generates the key once, on create";
+  EXPECT_FALSE(RenderSshHostKeySecret(ParseSpec({}), kConfig));
+}
+
 TEST(RenderNetworkPolicy, JupyterOnlyFromTheIngressControllerAndOperatorPods) {
   OperatorConfig config = DefaultOperatorConfig();
   config.operator_namespace = "tfws-system";

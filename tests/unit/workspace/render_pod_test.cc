@@ -75,6 +75,21 @@ TEST(RenderPod, ProjectImageUsesItsEntrypointAndGetsSsh) {
   EXPECT_THAT(Container(pod)["ports"], Contains(Json::parse(R"({"name":"ssh","containerPort":2222,"protocol":"TCP"})")));
   EXPECT_THAT(Container(pod)["volumeMounts"],
               Contains(Json::parse(R"({"name":"ssh-keys","mountPath":"/etc/tfws/ssh","readOnly":true})")));
+  EXPECT_THAT(Container(pod)["volumeMounts"],
+              Contains(Json::parse(R"({"name":"ssh-host-key","mountPath":"/etc/tfws/ssh-host","readOnly":true})")));
+  EXPECT_THAT(pod["spec"]["volumes"],
+              Contains(Json::parse(R"({"name":"ssh-host-key","secret":{"secretName":"alice-ssh-host","defaultMode":288}})")));
+  EXPECT_EQ(Container(pod)["securityContext"]["readOnlyRootFilesystem"], false) << "SSH sessions are general shells";
+}
+
+TEST(RenderPod, RootFilesystemIsReadOnlyWithoutSsh) {
+  EXPECT_EQ(Container(Pod({}))["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(Container(Pod({{"image", "tfws/tf29-workspace:0.1.0"}}))["securityContext"]["readOnlyRootFilesystem"], true);
+  // What must stay writable has a volume: HOME (caches under ~/.cache), /tmp, the notebook dir, /dev/shm.
+  const Json pod = Pod({});
+  std::vector<std::string> mounted;
+  for (const Json& m : Container(pod)["volumeMounts"]) mounted.push_back(m["mountPath"]);
+  for (const char* path : {"/home/tfws", "/tmp", "/tf", "/dev/shm"}) EXPECT_THAT(mounted, Contains(path));
 }
 
 TEST(RenderPod, SshStaysOffForAnImageWithoutSshSupport) {

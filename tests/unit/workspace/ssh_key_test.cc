@@ -41,5 +41,22 @@ TEST(AuthorizedKeys, SkipsCommentsAndBlankLinesAndReportsBadLinesByNumber) {
   EXPECT_THAT(check.problems[0], HasSubstr("line 4:"));
 }
 
+TEST(AuthorizedKeysSecret, NamesTheSecretTheFieldAndEachBadLine) {
+  const std::string field = "spec.ssh.authorizedKeysSecretRef";
+  EXPECT_EQ(AuthorizedKeysSecretProblem("team-keys", "authorized_keys", field, testing::kEd25519Key + "\n"), "");
+  EXPECT_EQ(AuthorizedKeysSecretProblem("team-keys", "authorized_keys", field,
+                                        testing::kEd25519Key + "\nssh-dss AAAA x\n\ncommand=\"id\" " + testing::kEd25519Key),
+            "Secret \"team-keys\" key \"authorized_keys\" (spec.ssh.authorizedKeysSecretRef): line 2: unknown key type "
+            "\"ssh-dss\" (expected ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521 or sk-...@openssh.com); line 4: "
+            "unknown key type \"command=\"id\"\" (expected ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521 or "
+            "sk-...@openssh.com): fix or remove these lines (SSH ignores them; the other 1 key(s) work)");
+  EXPECT_THAT(AuthorizedKeysSecretProblem("k", "authorized_keys", field, "# nobody yet\n"),
+              HasSubstr("holds no public key: add one per line"));
+  std::string many;
+  for (int i = 0; i < 7; ++i) many += "junk\n";
+  EXPECT_THAT(AuthorizedKeysSecretProblem("k", "authorized_keys", field, many),
+              HasSubstr("line 5: expected \"<type> <base64> [comment]\"; and 2 more: fix or remove these lines (SSH ignores them, and no valid key is left)"));
+}
+
 }  // namespace
 }  // namespace tfws::workspace
