@@ -1,6 +1,7 @@
 // kubectl-tfws: the ML engineer's command line for tfws workspaces, run as
 // `kubectl tfws COMMAND` (kubectl finds kubectl-tfws on PATH) or directly.
 // Exit codes follow kubectl: 0 on success, 1 on any error (usage included).
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -28,10 +29,31 @@ std::string TopLevelHelp() {
   return out;
 }
 
+// kubectl passes everything after "tfws" through, so global flags may come
+// first (`kubectl tfws -n ml-team list`): moves them after the command name.
+std::vector<std::string> CommandFirst(std::vector<std::string> args) {
+  std::vector<std::string> leading;
+  std::size_t i = 0;
+  while (i < args.size() && args[i].size() > 1 && args[i][0] == '-' && args[i] != "-h" && args[i] != "--help" &&
+         args[i] != "--version") {
+    const std::string& flag = args[i];
+    const bool takes_value = flag == "--kubeconfig" || flag == "--context" || flag == "--namespace" || flag == "-n";
+    leading.push_back(flag);
+    if (takes_value && i + 1 < args.size()) leading.push_back(args[++i]);
+    ++i;
+  }
+  if (leading.empty() || i >= args.size()) return args;
+  std::vector<std::string> out(args.begin() + static_cast<long>(i), args.end());
+  // After the command's own arguments but before a `--` passthrough.
+  auto dashes = std::find(out.begin(), out.end(), "--");
+  out.insert(dashes, leading.begin(), leading.end());
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args = CommandFirst(std::vector<std::string>(argv + 1, argv + argc));
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << TopLevelHelp();
     return args.empty() ? 1 : 0;
