@@ -59,18 +59,6 @@ std::string StageDetail(const nlohmann::json& ws, const std::string& stage) {
   return BlockingMessage(ws);
 }
 
-// A CRD without spec.className would silently prune --class: a server-side
-// dry run shows what would be stored, and nothing is written when it is missing.
-void RequireClassSupport(Session& session, const nlohmann::json& manifest, kube::PatchOptions options) {
-  options.dry_run = true;
-  const auto stored = session.client().Apply(kube::resources::kTFWorkspaces, session.ns(), manifest, options);
-  if (!stored.contains("spec") || !stored["spec"].contains("className")) {
-    throw PluginError("--class: this cluster's TFWorkspace CRD has no spec.className (its tfws version predates "
-                      "workspace classes), so the class would be dropped; create without --class or ask your "
-                      "platform team to upgrade the CRD");
-  }
-}
-
 int WaitUntilRunning(Session& session, const std::string& name, std::chrono::seconds timeout, std::ostream& out) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last_line;
@@ -126,9 +114,13 @@ int Run(const Invocation& inv) {
   apply.field_manager = kFieldManager;
   nlohmann::json applied;
   try {
-    if (!request.class_name.empty()) RequireClassSupport(session, manifest, apply);
     applied = session.client().Apply(kube::resources::kTFWorkspaces, session.ns(), manifest, apply);
   } catch (const kube::ApiError& e) {
+    // Server-side apply refuses fields the CRD does not declare (nothing is written).
+    if (!request.class_name.empty() && e.message().find(".spec.className: field not declared") != std::string::npos) {
+      throw PluginError("--class: this cluster's TFWorkspace CRD has no spec.className (its tfws version predates "
+                        "workspace classes); create without --class or ask your platform team to upgrade the CRD");
+    }
     throw PluginError(ExplainApiError(e, "create", "tfworkspace \"" + request.name + "\"", session.ns()));
   }
   if (output == "json") {

@@ -123,7 +123,7 @@ void ExpectKnown(const json& value, const json& schema, const std::string& path)
   if (value.is_object()) {
     for (const auto& [key, sub] : value.items()) {
       // spec.className arrives with workspace classes (issue 10); until the CRD has it,
-      // `create --class` refuses after a server-side dry run (cmd_create.cc).
+      // server-side apply refuses the field and `create --class` says why (cmd_create.cc).
       if (path == "spec" && key == "className" && !schema["properties"].contains(key)) continue;
       ASSERT_TRUE(schema.contains("properties") && schema["properties"].contains(key))
           << path + "." + key << " is not in the CRD schema: the API server would prune it";
