@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <stop_token>
 #include <thread>
@@ -37,15 +39,21 @@ sigset_t BlockTerminationSignals() {
   return set;
 }
 
-// Requests `source` to stop at the first SIGTERM/SIGINT; returns when stopped either way.
+// Requests `source` to stop at the first SIGTERM/SIGINT (a graceful shutdown:
+// drain, release the Lease); a second one exits at once with status 2 (for a
+// shutdown stuck on a hung API server). Returns when `done` is requested.
 void WaitForSignal(const sigset_t& set, std::stop_source source, std::stop_token done) {
   const timespec tick{0, 200 * 1000 * 1000};
-  while (!done.stop_requested() && !source.stop_requested()) {
+  while (!done.stop_requested()) {
     const int sig = sigtimedwait(&set, nullptr, &tick);
-    if (sig == SIGTERM || sig == SIGINT) {
-      Logger("main").Info("signal received, shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-      source.request_stop();
+    if (sig != SIGTERM && sig != SIGINT) continue;
+    const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (source.stop_requested()) {
+      Logger("main").Error("second signal received, exiting at once", {{"signal", name}});
+      std::_Exit(2);
     }
+    Logger("main").Info("signal received, shutting down (send it again to exit at once)", {{"signal", name}});
+    source.request_stop();
   }
 }
 
@@ -100,6 +108,19 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   copts.qps = options.qps;
   copts.burst = options.burst;
   copts.metrics = &request_metrics;
+  // Fencing: with leader election every write asks the elector first, so a
+  // replica that lost its Lease (or was frozen past it) writes nothing more,
+  // whatever its workers are doing. Its identity is in the User-Agent, so the
+  // audit log tells replicas apart.
+  std::atomic<const runtime::LeaderElector*> fence{nullptr};
+  const std::string identity = options.leader_elect ? CandidateIdentity() : "";
+  if (options.leader_elect) {
+    copts.user_agent = std::string("tfws-operator/") + TFWS_VERSION + " (" + identity + ")";
+    copts.may_write = [&fence] {
+      const runtime::LeaderElector* elector = fence.load();
+      return elector != nullptr && elector->MayWrite();
+    };
+  }
   auto client = kube::MakeClient(cluster, copts);
   log.Info("tfws-operator starting",
            {{"version", TFWS_VERSION}, {"cluster", cluster.origin}, {"server", cluster.server},
@@ -133,17 +154,19 @@ int RunOperator(const OperatorRuntimeOptions& options) {
     // hung apiserver then gives up in time for the elector to stop leading before the lease
     // (15 s) expires — worst case renew deadline + 2 x retry period = 14 s.
     kube::ClientOptions lease_copts = copts;
+    lease_copts.may_write = nullptr;  // the Lease itself is how we stay leader
     lease_copts.request_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(lcfg.retry_period);
     lease_api = kube::MakeClient(cluster, lease_copts);
     leases = std::make_unique<runtime::ClientLeaseClient>(*lease_api);
     lcfg.lease_namespace = OwnNamespace(options, cluster);
     lcfg.lease_name = options.leader_election_id;
-    lcfg.identity = CandidateIdentity();
+    lcfg.identity = identity;
     lcfg.metrics = &leader_metrics;
     lcfg.on_started_leading = [&controller](std::stop_token leading) { controller.RunWorkers(leading); };
     log.Info("campaigning for leadership",
              {{"lease", lcfg.lease_namespace + "/" + lcfg.lease_name}, {"identity", lcfg.identity}});
     elector = std::make_unique<runtime::LeaderElector>(*leases, lcfg);
+    fence.store(elector.get());
   }
 
   std::unique_ptr<observe::HealthServer> health;
@@ -190,6 +213,7 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   }
   recorder.Stop();
   signal_thread.request_stop();
+  fence.store(nullptr);  // the elector goes first: nothing writes past this point
   return exit_code;
 }
 

@@ -9,6 +9,7 @@
 #include "command.h"
 #include "errors.h"
 #include "session.h"
+#include "time/rfc3339.h"
 #include "workspace/conditions.h"
 #include "workspace/workspace_types.h"
 
@@ -16,7 +17,7 @@ namespace tfws::plugin {
 
 namespace {
 
-std::string Now() { return workspace::Rfc3339(std::chrono::system_clock::now()); }
+std::string Now() { return time::FormatRfc3339(std::chrono::system_clock::now()); }
 
 void PatchSpec(Session& session, const std::string& name, const nlohmann::json& spec, const std::string& verb) {
   kube::PatchOptions options;

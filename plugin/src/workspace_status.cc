@@ -1,5 +1,6 @@
 #include "workspace_status.h"
 
+#include "time/rfc3339.h"
 #include "workspace/conditions.h"
 
 namespace tfws::plugin {
@@ -61,9 +62,9 @@ std::string OwnerOf(const nlohmann::json& ws) {
 }
 
 std::string ShortAge(const std::string& rfc3339, std::chrono::system_clock::time_point now) {
-  std::chrono::system_clock::time_point then;
-  if (rfc3339.empty() || !workspace::ParseRfc3339(rfc3339, then)) return "-";
-  const auto s = std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(now - then).count());
+  const auto then = time::ParseRfc3339(rfc3339);
+  if (!then) return "-";
+  const auto s = std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(now - *then).count());
   if (s < 120) return std::to_string(s) + "s";
   if (s < 2 * 3600) return std::to_string(s / 60) + "m";
   if (s < 2 * 86400) return std::to_string(s / 3600) + "h";

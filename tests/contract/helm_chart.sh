@@ -42,13 +42,17 @@ echo "== helm template: rendered objects"
 render() { "$HELM" template tfws "$CHART" --namespace "$RELEASE_NS" "$@"; }
 if render >"$WORK/default.yaml" 2>"$WORK/default.err"; then
   ok "template with default values"
-  /usr/bin/python3 "$CHART_TEST_DIR/assert_rendered.py" default "$WORK/default.yaml" "$CHART/values.yaml" >"$WORK/default.check" || true
+  # Its "ok"/"FAIL" lines are reported below; a non-zero exit (a FAIL, or a crash before any line) fails too.
+  /usr/bin/python3 "$CHART_TEST_DIR/assert_rendered.py" default "$WORK/default.yaml" "$CHART/values.yaml" >"$WORK/default.check" \
+    || fail "assert_rendered.py default exited with status $? (its FAIL lines follow, if any)"
 else
   fail "template with default values: $(cat "$WORK/default.err")"
 fi
 if render -f "$ALL_ON" >"$WORK/all-on.yaml" 2>"$WORK/all-on.err"; then
   ok "template with every option on"
-  /usr/bin/python3 "$CHART_TEST_DIR/assert_rendered.py" all-on "$WORK/all-on.yaml" "$CHART/values.yaml" "$ALL_ON" >"$WORK/all-on.check" || true
+  # Its "ok"/"FAIL" lines are reported below; a non-zero exit (a FAIL, or a crash before any line) fails too.
+  /usr/bin/python3 "$CHART_TEST_DIR/assert_rendered.py" all-on "$WORK/all-on.yaml" "$CHART/values.yaml" "$ALL_ON" >"$WORK/all-on.check" \
+    || fail "assert_rendered.py all-on exited with status $? (its FAIL lines follow, if any)"
 else
   fail "template with every option on: $(cat "$WORK/all-on.err")"
 fi

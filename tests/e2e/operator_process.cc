@@ -20,6 +20,7 @@
 
 #include "kube/api_error.h"
 #include "testenv_fixture.h"
+#include "time/rfc3339.h"
 #include "workspace/manifest.h"
 
 namespace tfws::e2e {
@@ -407,12 +408,7 @@ nlohmann::json ControllerTest::GetWorkspace(const std::string& name) {
 }
 
 nlohmann::json ControllerTest::RequestRestart(const std::string& name) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char rfc3339[32];
-  std::strftime(rfc3339, sizeof rfc3339, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return PatchSpec(name, {{"restartedAt", rfc3339}});
+  return PatchSpec(name, {{"restartedAt", time::FormatRfc3339(std::chrono::system_clock::now())}});
 }
 
 nlohmann::json ControllerTest::PatchSpec(const std::string& name, const nlohmann::json& spec_patch) {

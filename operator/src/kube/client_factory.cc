@@ -1,13 +1,15 @@
 #include "kube/client_factory.h"
 
 #include "kube/cpprest_transport.h"
+#include "kube/write_fence.h"
 
 namespace tfws::kube {
 
 std::shared_ptr<Client> MakeClient(const ClusterConfig& config, const ClientOptions& options) {
   CpprestTransportOptions transport_options;
   transport_options.user_agent = options.user_agent;
-  auto raw = MakeCpprestTransport(config, transport_options);
+  std::shared_ptr<Transport> raw = MakeCpprestTransport(config, transport_options);
+  if (options.may_write) raw = std::make_shared<FencedTransport>(raw, options.may_write);  // checked on every attempt
   RetryingTransport::Dependencies deps;
   if (options.qps > 0)
     deps.rate_limiter = std::make_shared<RateLimiter>(RateLimit{options.qps, options.burst});

@@ -2,6 +2,7 @@
 // in the retry / rate-limit / metrics policy (retrying_transport.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "kube/client.h"
@@ -20,6 +21,9 @@ struct ClientOptions {
   // Whole-call deadline of every request but watches, retries included.
   std::chrono::milliseconds request_deadline{std::chrono::seconds(30)};
   std::string user_agent;  // default tfws-operator/<version>
+  // Fencing (write_fence.h): when set, every write attempt asks it first and
+  // is refused unsent when it says no. Empty = always write.
+  std::function<bool()> may_write;
 };
 
 // Throws ConfigError when the config cannot be used (e.g. a malformed server URL).

@@ -14,6 +14,7 @@
 #include <ctime>
 
 #include "kube/api_error.h"
+#include "time/rfc3339.h"
 
 extern char** environ;
 
@@ -134,55 +135,6 @@ std::string ExecInfo(const ExecConfig& config) {
 
 }  // namespace
 
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
-      consumed != 19) {
-    return std::nullopt;
-  }
-  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  std::size_t pos = static_cast<std::size_t>(consumed);
-  std::chrono::nanoseconds fraction{0};
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    long long nanos = 0;
-    int digits = 0;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      if (digits < 9) nanos = nanos * 10 + (text[pos] - '0'), ++digits;
-      ++pos;
-    }
-    if (digits == 0) return std::nullopt;
-    while (digits++ < 9) nanos *= 10;
-    fraction = std::chrono::nanoseconds(nanos);
-  }
-  long offset_seconds = 0;
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-    ++pos;
-  } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') &&
-             text[pos + 3] == ':') {
-    int hh = 0, mm = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59)
-      return std::nullopt;
-    offset_seconds = (hh * 3600L + mm * 60L) * (text[pos] == '+' ? 1 : -1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  time_t utc = ::timegm(&tm);
-  if (utc == static_cast<time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(utc - offset_seconds) +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
-}
-
 ExecCredentials::ExecCredentials(ExecConfig config, Clock& clock)
     : config_(std::move(config)), clock_(clock) {}
 
@@ -284,7 +236,7 @@ ExecCredentials::ParseOutput(const ExecConfig& config, const std::string& stdout
   std::optional<std::chrono::system_clock::time_point> expiry;
   std::string expiration = text("expirationTimestamp");
   if (!expiration.empty()) {
-    expiry = ParseRfc3339(expiration);
+    expiry = time::ParseRfc3339(expiration);
     if (!expiry) {
       throw ConfigError(what + ": status.expirationTimestamp \"" + expiration +
                         "\": not an RFC 3339 time");

@@ -38,9 +38,6 @@ struct ExecConfig {
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 
-// Parses an RFC 3339 timestamp ("2024-05-01T10:00:00Z", fractions and offsets
-// allowed). Returns nullopt when it is not one.
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text);
 
 class ExecCredentials final : public CredentialSource {
  public:

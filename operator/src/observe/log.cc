@@ -1,4 +1,5 @@
 #include "observe/log.h"
+#include "time/rfc3339.h"
 
 #include <algorithm>
 #include <array>
@@ -164,19 +165,6 @@ void RedactJson(nlohmann::json& value) {
   }
 }
 
-std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(micros));
-  return buf;
-}
-
 void WriteLine(const LogRecord& record, bool to_sinks) {
   auto& s = State();
   std::vector<std::shared_ptr<LogSink>> to_call;
@@ -244,7 +232,7 @@ LogFormat ParseLogFormat(std::string_view text) {
 
 std::string FormatJson(const LogRecord& r) {
   nlohmann::ordered_json line;
-  line["time"] = Rfc3339(r.time);
+  line["time"] = time::FormatRfc3339(r.time, time::Precision::kMicroseconds);
   line["level"] = LevelName(r.level);
   line["logger"] = r.logger;
   line["msg"] = r.message;
@@ -259,7 +247,7 @@ std::string FormatJson(const LogRecord& r) {
 }
 
 std::string FormatText(const LogRecord& r) {
-  std::string out = Rfc3339(r.time);
+  std::string out = time::FormatRfc3339(r.time, time::Precision::kMicroseconds);
   out += ' ';
   out += LevelName(r.level);
   out += ' ';

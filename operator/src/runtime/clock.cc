@@ -31,53 +31,6 @@ SystemClock& SystemClock::Instance() {
   return clock;
 }
 
-std::string FormatMicroTime(WallTime t) {
-  using namespace std::chrono;
-  auto micros = duration_cast<microseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
-  long frac = static_cast<long>(micros % 1000000);
-  if (frac < 0) {
-    frac += 1000000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];  // room for any int year, so -O3 proves no truncation
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-  return buf;
-}
-
-WallTime ParseRfc3339(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    throw std::invalid_argument("not an RFC 3339 time: \"" + text + "\"");
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  long micros = 0;
-  size_t pos = static_cast<size_t>(consumed);
-  if (pos < text.size() && text[pos] == '.') {
-    long scale = 100000;
-    for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos) {
-      micros += (text[pos] - '0') * scale;
-      scale /= 10;
-    }
-  }
-  long offset_seconds = 0;
-  if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    int hh = 0, mm = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &hh, &mm) == 2) {
-      offset_seconds = (hh * 3600 + mm * 60) * (text[pos] == '+' ? 1 : -1);
-    }
-  }
-  std::time_t secs = timegm(&tm) - offset_seconds;
-  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::seconds(secs) +
-                                                                 std::chrono::microseconds(micros)));
-}
-
 // ---------------------------------------------------------------- FakeClock
 
 FakeClock::FakeClock()

@@ -53,10 +53,4 @@ class SystemClock final : public Clock {
   static SystemClock& Instance();
 };
 
-// RFC 3339 with microseconds and a Z suffix, as metav1.MicroTime serialises:
-// "2026-01-02T03:04:05.123456Z".
-std::string FormatMicroTime(WallTime t);
-// Parses RFC 3339 ("...Z", optional fraction). Throws std::invalid_argument.
-WallTime ParseRfc3339(const std::string& text);
-
 }  // namespace tfws::runtime

@@ -1,5 +1,7 @@
 #include "runtime/event_recorder.h"
 
+#include "time/rfc3339.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -138,7 +140,7 @@ kube::Json EventRecorder::NewEvent(const Entry& e) const {
   kube::Json event = {{"apiVersion", "events.k8s.io/v1"},
                       {"kind", "Event"},
                       {"metadata", {{"name", e.name}, {"namespace", e.ns}}},
-                      {"eventTime", FormatMicroTime(e.first_time)},
+                      {"eventTime", time::FormatRfc3339(e.first_time, time::Precision::kMicroseconds)},
                       {"reportingController", options_.reporting_controller},
                       {"reportingInstance", options_.reporting_instance},
                       {"action", e.action},
@@ -146,12 +148,12 @@ kube::Json EventRecorder::NewEvent(const Entry& e) const {
                       {"regarding", e.regarding},
                       {"note", e.note},
                       {"type", e.type}};
-  if (e.count > 1) event["series"] = {{"count", e.count}, {"lastObservedTime", FormatMicroTime(e.last_time)}};
+  if (e.count > 1) event["series"] = {{"count", e.count}, {"lastObservedTime", time::FormatRfc3339(e.last_time, time::Precision::kMicroseconds)}};
   return event;
 }
 
 void EventRecorder::Write(const Entry& e) {
-  kube::Json series = {{"series", {{"count", e.count}, {"lastObservedTime", FormatMicroTime(e.last_time)}}}};
+  kube::Json series = {{"series", {{"count", e.count}, {"lastObservedTime", time::FormatRfc3339(e.last_time, time::Precision::kMicroseconds)}}}};
   try {
     if (!e.created) {
       sink_.Create(e.ns, NewEvent(e));

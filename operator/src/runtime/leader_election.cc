@@ -1,5 +1,7 @@
 #include "runtime/leader_election.h"
 
+#include "time/rfc3339.h"
+
 #include <stdexcept>
 
 namespace tfws::runtime {
@@ -55,8 +57,14 @@ bool LeaderElector::Healthy(Duration tolerance) const {
   return last && clock_.Now() < *last + config_.lease_duration + tolerance;
 }
 
+bool LeaderElector::MayWrite() const {
+  if (!IsLeader()) return false;
+  auto last = LastRenew();
+  return last && clock_.Now() < *last + config_.renew_deadline;
+}
+
 kube::Json LeaderElector::DesiredSpec(const kube::Json& observed_spec, bool renewing) const {
-  std::string now = FormatMicroTime(clock_.WallNow());
+  std::string now = time::FormatRfc3339(clock_.WallNow(), time::Precision::kMicroseconds);
   kube::Json spec = {{"holderIdentity", config_.identity},
                      {"leaseDurationSeconds", Seconds(config_.lease_duration)},
                      {"renewTime", now}};
@@ -160,7 +168,7 @@ void LeaderElector::Release() {
     if (!lease) return;
     kube::Json spec = lease->value("spec", kube::Json::object());
     if (spec.value("holderIdentity", "") != config_.identity) return;
-    std::string now = FormatMicroTime(clock_.WallNow());
+    std::string now = time::FormatRfc3339(clock_.WallNow(), time::Precision::kMicroseconds);
     kube::Json released = *lease;
     released["spec"] = {{"leaseDurationSeconds", 1},
                         {"acquireTime", now},

@@ -72,6 +72,10 @@ class LeaderElector {
   // For /healthz: false only when we believe we lead but have not renewed for
   // lease_duration + tolerance (client-go's HealthzAdaptor).
   bool Healthy(Duration tolerance = std::chrono::seconds(20)) const;
+  // True while leading and the last renewal is younger than the renew
+  // deadline (measured on our steady clock, so a process frozen past it is
+  // fenced the moment it runs again, before the elector notices).
+  bool MayWrite() const;
 
  private:
   bool TryAcquireOrRenew();

@@ -39,9 +39,4 @@ void SetCondition(Json& conditions, const Condition& c, long generation, const s
 const Json* FindCondition(const Json& conditions, std::string_view type);
 bool IsConditionTrue(const Json& conditions, std::string_view type);
 
-// RFC 3339 UTC with second precision, as metav1.Time serialises.
-std::string Rfc3339(std::chrono::system_clock::time_point t);
-// Parses "2026-11-26T07:55:52Z" (fractional seconds allowed); returns false when malformed.
-bool ParseRfc3339(std::string_view text, std::chrono::system_clock::time_point& out);
-
 }  // namespace tfws::workspace

@@ -4,6 +4,7 @@
 #include "runtime/lister_watcher.h"
 #include "runtime/object.h"
 #include "workspace/naming.h"
+#include "workspace/retry_schedule.h"
 #include "workspace/workspace_types.h"
 
 namespace tfws::workspace {
@@ -79,8 +80,9 @@ WorkspaceController::WorkspaceController(kube::Client& client, WorkspaceControll
         to_workspace);
   Watch(res::kIngresses, kManagedBySelector, runtime::TrimForCache("Ingress"), to_workspace);
   Watch(res::kNetworkPolicies, kManagedBySelector, runtime::TrimForCache("NetworkPolicy"), to_workspace);
-  // A quota that grows may let a refused Pod in: look at the namespace's workspaces again.
-  Watch(res::kResourceQuotas, "", runtime::TrimForCache("ResourceQuota"), EnqueueWorkspacesInNamespace());
+  // A quota that changes may let a refused child in: look again at the
+  // namespace's workspaces that a quota blocks (only those).
+  Watch(res::kResourceQuotas, "", runtime::TrimForCache("ResourceQuota"), EnqueueWorkspacesBlockedByQuota());
   // A class change reaches every workspace (its rendered Pod changes -> PendingRestart).
   Watch(res::kTFWorkspaceClasses, "", runtime::TrimForCache("TFWorkspaceClass"), EnqueueAllWorkspaces());
 }
@@ -119,7 +121,18 @@ std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspaceOfCh
   return handler;
 }
 
-std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspacesInNamespace() {
+namespace {
+// Its status says a ResourceQuota refused one of its children.
+bool BlockedByQuota(const kube::Json& workspace) {
+  const auto status = workspace.value("status", kube::Json::object());
+  for (const auto& c : status.value("conditions", kube::Json::array())) {
+    if (c.value("status", "") == "False" && c.value("reason", "") == "QuotaExceeded") return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspacesBlockedByQuota() {
   auto handler = std::make_shared<runtime::FuncEventHandler>();
   auto enqueue = [this](const ObjectPtr& o) {
     if (!o) return;
@@ -127,7 +140,10 @@ std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspacesInN
     const runtime::Store* store = watched_.front()->StoreFor(ns);  // TFWorkspaces come first
     if (!store) return;
     for (const auto& ws : store->ByIndex(runtime::kIndexNamespace, ns)) {
-      controller_->queue().Add(runtime::KeyOf(*ws));
+      if (!BlockedByQuota(*ws)) continue;
+      const std::string key = runtime::KeyOf(*ws);
+      Retries().ForgetBlockedBy(key, "QuotaExceeded");
+      controller_->queue().Add(key);
     }
   };
   handler->on_add = enqueue;

@@ -55,7 +55,7 @@ class WorkspaceController final : public ObjectReader {
   void Watch(const kube::Resource& resource, const std::string& label_selector, runtime::Transform transform,
              std::shared_ptr<runtime::EventHandler> handler);
   std::shared_ptr<runtime::EventHandler> EnqueueWorkspaceOfChild();
-  std::shared_ptr<runtime::EventHandler> EnqueueWorkspacesInNamespace();
+  std::shared_ptr<runtime::EventHandler> EnqueueWorkspacesBlockedByQuota();
   std::shared_ptr<runtime::EventHandler> EnqueueAllWorkspaces();
 
   kube::Client& client_;

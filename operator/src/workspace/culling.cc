@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "workspace/conditions.h"
+#include "time/rfc3339.h"
 
 namespace tfws::workspace {
 
@@ -14,10 +15,9 @@ std::optional<WallTime> Timestamp(const nlohmann::json& object, const char* key,
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) throw std::runtime_error(std::string(what) + ": " + key + " is not a string");
-  std::string text = it->get<std::string>();
-  if (text.size() > 6 && text.compare(text.size() - 6, 6, "+00:00") == 0) text.replace(text.size() - 6, 6, "Z");
-  WallTime t;
-  if (!ParseRfc3339(text, t)) throw std::runtime_error(std::string(what) + ": " + key + " \"" + text + "\" is not a time");
+  const std::string text = it->get<std::string>();
+  const auto t = time::ParseRfc3339(text);
+  if (!t) throw std::runtime_error(std::string(what) + ": " + key + " \"" + text + "\" is not a time");
   return t;
 }
 

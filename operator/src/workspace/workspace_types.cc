@@ -8,6 +8,7 @@
 #include "workspace/name_syntax.h"
 #include "workspace/quantity.h"
 #include "workspace/ssh_key.h"
+#include "time/rfc3339.h"
 
 namespace tfws::workspace {
 namespace {
@@ -369,10 +370,11 @@ std::string Workspace::Owner() const {
 
 bool Workspace::Culled() const {
   if (culled_at.empty()) return false;
-  std::chrono::system_clock::time_point culled, restarted;
-  if (!ParseRfc3339(culled_at, culled)) return false;
+  const auto culled = time::ParseRfc3339(culled_at);
+  if (!culled) return false;
   // Both have second precision: a restart in the second of the cull wins.
-  return spec.restarted_at.empty() || !ParseRfc3339(spec.restarted_at, restarted) || restarted < culled;
+  const auto restarted = time::ParseRfc3339(spec.restarted_at);
+  return !restarted || *restarted < *culled;
 }
 
 std::string Workspace::Team() const {
@@ -396,8 +398,7 @@ Workspace ParseWorkspace(const Json& object) {
   }
   if (const Json* annotations = meta.Get("annotations"); annotations && annotations->is_object()) {
     ws.culled_at = annotations->value(kCulledAtAnnotation, "");
-    std::chrono::system_clock::time_point ignored;
-    if (!ws.culled_at.empty() && !ParseRfc3339(ws.culled_at, ignored)) ws.culled_at.clear();  // not ours to judge
+    if (!ws.culled_at.empty() && !time::ParseRfc3339(ws.culled_at)) ws.culled_at.clear();  // not ours to judge
   }
   if (const Json* labels = meta.Get("labels")) {
     if (!labels->is_object()) WrongType("metadata.labels", *labels, "object");
@@ -414,8 +415,7 @@ Workspace ParseWorkspace(const Json& object) {
   s.stopped = spec.Bool("stopped", false);
   s.restarted_at = spec.String("restartedAt");
   if (!s.restarted_at.empty()) {
-    std::chrono::system_clock::time_point ignored;
-    if (!ParseRfc3339(s.restarted_at, ignored)) {
+    if (!time::ParseRfc3339(s.restarted_at)) {
       Invalid("spec.restartedAt", s.restarted_at, "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z");
     }
   }

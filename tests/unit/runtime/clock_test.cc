@@ -68,12 +68,5 @@ TEST(FakeClock, WaitUntilReturnsWhenPredicateBecomesTrue) {
   EXPECT_TRUE(result);
 }
 
-TEST(MicroTime, FormatsAndParsesRfc3339WithMicroseconds) {
-  WallTime t = ParseRfc3339("2026-01-02T03:04:05.123456Z");
-  EXPECT_EQ(FormatMicroTime(t), "2026-01-02T03:04:05.123456Z");
-  EXPECT_EQ(FormatMicroTime(ParseRfc3339("2026-01-02T03:04:05Z")), "2026-01-02T03:04:05.000000Z");
-  EXPECT_THROW(ParseRfc3339("yesterday"), std::invalid_argument);
-}
-
 }  // namespace
 }  // namespace tfws::runtime

@@ -209,6 +209,25 @@ TEST(LeaderElection, LeaderThatCannotRenewWithinTheDeadlineStopsLeadingImmediate
   EXPECT_EQ(took, 10s) << "the renew deadline";
 }
 
+TEST(LeaderElection, WritesAreFencedTheMomentTheLastRenewalIsOlderThanTheRenewDeadline) {
+  FakeClock clock;
+  FakeLeases leases;
+  Candidate a(leases, clock, "a");
+  Candidate b(leases, clock, "b");
+  a.Start();
+  ASSERT_TRUE(Eventually([&] { return a.started.load(); }));
+  b.Start();
+  EXPECT_TRUE(a.elector->MayWrite());
+  EXPECT_FALSE(b.elector->MayWrite()) << "a follower never writes";
+  // Frozen, or cut off from the API server: no renewal. The fence closes on
+  // the clock alone, whether or not the elector has run since.
+  leases.unreachable = true;
+  clock.Advance(9s);
+  EXPECT_TRUE(a.elector->MayWrite()) << "within the renew deadline (10 s)";
+  clock.Advance(1s);
+  EXPECT_FALSE(a.elector->MayWrite()) << "past the renew deadline";
+}
+
 TEST(LeaderElection, LeaderWhoseLeaseWasTakenStopsAtItsNextRenewal) {
   FakeClock clock;
   FakeLeases leases;

@@ -8,6 +8,7 @@
 #include "workspace/render.h"
 #include "workspace/status.h"
 #include "workspace_fixture.h"
+#include "time/rfc3339.h"
 
 namespace tfws::workspace {
 namespace {
@@ -19,9 +20,9 @@ using testing::WorkspaceObject;
 using Json = nlohmann::json;
 
 WallTime At(const std::string& rfc3339) {
-  WallTime t;
-  EXPECT_TRUE(ParseRfc3339(rfc3339, t)) << rfc3339;
-  return t;
+  const auto t = time::ParseRfc3339(rfc3339);
+  EXPECT_TRUE(t) << rfc3339;
+  return t.value_or(WallTime{});
 }
 
 // Shaped like Jupyter Notebook 6.4's answers.
@@ -38,7 +39,7 @@ TEST(JupyterActivity, TakesTheLatestOfTheServerAndItsKernels) {
                                      {"connections", 1}}});
   const JupyterActivity a = ParseJupyterActivity(kStatus, kernels);
   ASSERT_TRUE(a.last_activity);
-  EXPECT_EQ(Rfc3339(*a.last_activity), "2026-11-26T09:30:00Z");
+  EXPECT_EQ(time::FormatRfc3339(*a.last_activity), "2026-11-26T09:30:00Z");
   EXPECT_EQ(a.kernels, 1);
   EXPECT_FALSE(a.busy);
 }
@@ -48,7 +49,7 @@ TEST(JupyterActivity, ABusyKernelAndUtcOffsetsAreUnderstood) {
   const Json kernels = Json::array({{{"last_activity", "2026-11-26T08:00:00Z"}, {"execution_state", "busy"}}});
   const JupyterActivity a = ParseJupyterActivity(status, kernels);
   EXPECT_TRUE(a.busy);
-  EXPECT_EQ(Rfc3339(*a.last_activity), "2026-11-26T09:00:00Z");
+  EXPECT_EQ(time::FormatRfc3339(*a.last_activity), "2026-11-26T09:00:00Z");
 }
 
 TEST(JupyterActivity, AnswersThatAreNotJupyterAreRefusedWithWhatIsWrong) {
@@ -71,7 +72,7 @@ TEST(DecideCull, CullsOnlyOnceIdleForTheWholeTimeout) {
   EXPECT_EQ(d.check_again_in, std::chrono::seconds(60)) << "come back exactly when the timeout is reached";
   d = DecideCull(minutes(60), ready, std::nullopt, a, At("2026-11-26T10:00:00Z"));
   EXPECT_TRUE(d.cull);
-  EXPECT_EQ(Rfc3339(d.idle_since), "2026-11-26T09:00:00Z");
+  EXPECT_EQ(time::FormatRfc3339(d.idle_since), "2026-11-26T09:00:00Z");
 }
 
 TEST(DecideCull, AFreshPodOrRestartCountsAsActivity) {

@@ -1,0 +1,95 @@
+#include "workspace/reconcile_pass.h"
+
+#include "kube/api_error.h"
+#include "workspace/naming.h"
+#include "workspace/object_metadata.h"
+#include "workspace/render.h"
+#include "workspace/ssh_host_keys.h"
+
+namespace tfws::workspace {
+
+using kube::Json;
+namespace res = kube::resources;
+using std::chrono::seconds;
+
+Pass::Pass(const WorkspaceReconciler::Dependencies& deps, const Json& object, Workspace ws)
+    : d_(deps),
+      object_(object),
+      ws_(std::move(ws)),
+      settings_(ResolveSettings(ws_, d_.config)),
+      key_(ws_.namespace_ + "/" + ws_.name),
+      log_(observe::Logger("reconciler").With("namespace", ws_.namespace_).With("workspace", ws_.name)) {
+  seen_.stopped = ws_.StoppedOrCulled();
+  seen_.progress_deadline_seconds = d_.config.progress_deadline_seconds;
+}
+
+ReconcileOutcome Pass::Run() {
+  const RenderedObjects desired = RenderAll(ws_, d_.config);
+
+  CheckReferencedSecrets();
+  EnsureWorkspaceClaim(desired.workspace_pvc);
+  CheckExistingClaims();
+
+  if (desired.token_secret) EnsureChild(res::kSecrets, *desired.token_secret);
+  // Kept when SSH is turned off, so turning it on again shows the same host key.
+  if (desired.ssh_host_key_secret && EnsureChild(res::kSecrets, *desired.ssh_host_key_secret)) {
+    const auto host_key = Cached(res::kSecrets, names::SshHostKeySecret(ws_));
+    if (host_key) seen_.ssh_host_key_fingerprint = HostKeySecretFingerprint(*host_key);
+  }
+  if (desired.ssh_keys_secret) {
+    EnsureChild(res::kSecrets, *desired.ssh_keys_secret);
+  } else {
+    EnsureAbsent(res::kSecrets, names::SshKeysSecret(ws_));
+  }
+  EnsureChild(res::kServices, desired.service);
+  if (desired.ssh_service) {
+    EnsureChild(res::kServices, *desired.ssh_service);
+  } else {
+    EnsureAbsent(res::kServices, names::SshService(ws_));
+  }
+  if (desired.ingress) {
+    EnsureChild(res::kIngresses, *desired.ingress);
+  } else {
+    EnsureAbsent(res::kIngresses, names::Ingress(ws_));
+  }
+  EnsureChild(res::kNetworkPolicies, desired.network_policy);
+
+  ForgetCullWhenStoppedByTheUser();
+  EnsurePod(desired.pod ? &*desired.pod : nullptr);
+  WriteStatus();
+  return outcome_;
+}
+
+void Pass::Block(Condition c) {
+  if (!seen_.blocker) seen_.blocker = std::move(c);
+}
+
+void Pass::RequeueWithin(seconds s) {
+  if (s < seconds(1)) s = seconds(1);
+  if (!outcome_.requeue_after || *outcome_.requeue_after > s) outcome_.requeue_after = s;
+}
+
+void Pass::Event(bool warning, const std::string& reason, const std::string& action, const std::string& note) {
+  if (!d_.emit_event) return;
+  Json regarding = {{"apiVersion", kApiVersion},
+                    {"kind", kKind},
+                    {"metadata",
+                     {{"name", ws_.name}, {"namespace", ws_.namespace_}, {"uid", ws_.uid},
+                      {"resourceVersion", Meta(object_).value("resourceVersion", "")}}}};
+  d_.emit_event(regarding, warning, reason, action, note);
+}
+
+std::shared_ptr<const Json> Pass::Cached(const kube::Resource& r, const std::string& name) const {
+  return d_.cache->Get(r, ws_.namespace_, name);
+}
+
+// Reads an object the controller does not watch (the user's Secrets and claims).
+std::optional<Json> Pass::Read(const kube::Resource& r, const std::string& name) {
+  try {
+    return d_.client->Get(r, ws_.namespace_, name);
+  } catch (const kube::ApiError& e) {
+    if (e.IsNotFound()) return std::nullopt;
+    throw;
+  }
+}
+}  // namespace tfws::workspace

@@ -1,0 +1,138 @@
+// Writing status: one merge patch when the computed status differs, an
+// Event and a log line per phase transition, workspace metrics.
+#include <map>
+#include <mutex>
+
+#include "observe/workspace_metrics.h"
+#include "workspace/naming.h"
+#include "workspace/object_metadata.h"
+#include "workspace/reconcile_pass.h"
+#include "workspace/render.h"
+#include "time/rfc3339.h"
+
+namespace tfws::workspace {
+
+using kube::Json;
+namespace res = kube::resources;
+using std::chrono::seconds;
+
+void Pass::WriteStatus() {
+  const Json previous = object_.value("status", Json::object());
+  const Json status = ComputeStatus(ws_, settings_, seen_, previous, time::FormatRfc3339(d_.now()));
+  RecordTransitions(previous, status);
+  RecordMetrics(status);
+  if (status == previous) return;
+
+  Json patch_status = status;
+  for (const auto& [k, v] : previous.items()) {
+    if (!status.contains(k)) patch_status[k] = nullptr;  // merge patch removes with null
+  }
+  d_.client->Patch(res::kTFWorkspaces, ws_.namespace_, ws_.name, kube::PatchType::kMerge,
+                   Json{{"status", patch_status}}, {.field_manager = kFieldManager}, "status");
+}
+
+namespace {
+
+// What this process last reported per workspace (its phase, its blocker
+// reason), so a pass that reads a status older than its own write (the cache
+// lags) does not count or announce the same transition twice.
+class LastReported {
+ public:
+  // Records `value` under `key`; true when it differs from what was recorded.
+  bool Change(const std::string& key, const std::string& value) {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = last_.try_emplace(key, value);
+    if (inserted) return true;
+    if (it->second == value) return false;
+    it->second = value;
+    return true;
+  }
+  void Forget(const std::string& key) {
+    std::lock_guard lock(mu_);
+    last_.erase(key + "#phase");
+    last_.erase(key + "#blocker");
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::string> last_;
+};
+
+LastReported& Reported() {
+  static LastReported reported;
+  return reported;
+}
+
+}  // namespace
+
+void ForgetReportedTransitions(const std::string& key) { Reported().Forget(key); }
+
+// Events are for what a user acts on: a blocker appearing or changing (one
+// Warning per transition, reason = the condition's reason). Phase changes are
+// logged, not announced; stop, cull, restart and Pod failure announce
+// themselves where they happen (reconcile_pod.cc).
+void Pass::RecordTransitions(const Json& previous, const Json& status) {
+  if (seen_.blocker) {
+    const Json before = previous.value("conditions", Json::array());
+    const Json* was = FindCondition(before, seen_.blocker->type);
+    const bool shown = was != nullptr && was->value("status", "") == "False" &&
+                       was->value("reason", "") == seen_.blocker->reason;
+    const std::string blocker = seen_.blocker->type + "/" + seen_.blocker->reason;
+    if (Reported().Change(key_ + "#blocker", blocker) && !shown) {
+      Event(true, seen_.blocker->reason, "Reconcile", seen_.blocker->message);
+    }
+  } else {
+    Reported().Change(key_ + "#blocker", "");
+  }
+
+  const std::string before = previous.value("phase", "");
+  const std::string after = status.value("phase", "");
+  // The first pass of this process only learns the phase status already shows.
+  if (!Reported().Change(key_ + "#phase", after) || before == after) return;
+  log_.Info("phase changed", {{"from", before}, {"to", after}, {"message", status.value("message", "")}});
+  if (after == phase::kRunning && d_.metrics) {
+    const auto created = time::ParseRfc3339(seen_.pod.created_at);
+    const auto ready = time::ParseRfc3339(seen_.pod.ready_since);
+    if (created && ready && *ready >= *created) {
+      d_.metrics->StartupObserved(std::chrono::duration<double>(*ready - *created).count());
+    }
+  }
+}
+
+void Pass::RecordMetrics(const Json& status) {
+  if (!d_.metrics) return;
+  observe::WorkspaceSample sample;
+  sample.namespace_name = ws_.namespace_;
+  sample.workspace = ws_.name;
+  sample.owner = ws_.Owner();
+  sample.team = ws_.Team();
+  sample.image = settings_.image;
+  sample.gpu_resource = ws_.spec.gpu.count > 0 ? ws_.spec.gpu.resource : "";
+  sample.gpu_count = status.value("gpusAllocated", 0);
+  sample.node = status.value("nodeName", "");
+  sample.pod = status.value("podName", "");
+  sample.phase = status.value("phase", "");
+  d_.metrics->Observe(sample);
+}
+void WriteInvalidSpecStatus(const WorkspaceReconciler::Dependencies& deps, const Json& object,
+                            const std::string& reason, const std::string& error) {
+  const Json& meta = Meta(object);
+  Json status = object.value("status", Json::object());
+  Json conditions = status.value("conditions", Json::array());
+  const std::string now = time::FormatRfc3339(deps.now());
+  const long gen = meta.value("generation", 0L);
+  SetCondition(conditions, {std::string(condition::kConfigValid), false, false, reason, error}, gen, now);
+  SetCondition(conditions, {std::string(condition::kReady), false, false, reason, error}, gen, now);
+  Json next = status;
+  next["conditions"] = conditions;
+  next["phase"] = phase::kFailed;
+  next["message"] = error;
+  next["observedGeneration"] = gen;
+  if (next != status) {
+    deps.client->Patch(res::kTFWorkspaces, meta.value("namespace", ""), meta.value("name", ""),
+                       kube::PatchType::kMerge, Json{{"status", next}}, {.field_manager = kFieldManager},
+                       "status");
+  }
+}
+
+}  // namespace tfws::workspace

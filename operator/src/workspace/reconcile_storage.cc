@@ -1,0 +1,124 @@
+// Claims (the workspace claim, existing claims, dataset claims) and the
+// user Secrets the spec refers to.
+#include "kube/api_error.h"
+#include "kube/base64.h"
+#include "workspace/naming.h"
+#include "workspace/object_metadata.h"
+#include "workspace/reconcile_pass.h"
+#include "workspace/render.h"
+#include "workspace/ssh_key.h"
+
+namespace tfws::workspace {
+
+using kube::Json;
+namespace res = kube::resources;
+using std::chrono::seconds;
+
+void Pass::EnsureWorkspaceClaim(const std::optional<Json>& desired) {
+  if (!desired) return;
+  const std::string name = names::WorkspacePvc(ws_);
+  auto existing = Cached(res::kPersistentVolumeClaims, name);
+  if (!existing && LastBlockedByNameConflict()) {  // someone else's claim is invisible to the cache
+    if (auto live = Read(res::kPersistentVolumeClaims, name)) existing = std::make_shared<const Json>(std::move(*live));
+  }
+  if (!existing) {
+    if (Create(res::kPersistentVolumeClaims, *desired)) NotBound(name, "Pending");
+    return;
+  }
+  // A kept claim (reclaimPolicy Retain) has no ownerReference: it is ours when
+  // it carries our workspace label, so a re-created workspace gets its data back.
+  const bool ours = IsControlledBy(*existing, ws_.uid) || Label(*existing, kWorkspaceLabel) == ws_.name;
+  if (!ours) {
+    NameConflict(res::kPersistentVolumeClaims, *existing);
+    return;
+  }
+  if (IsTerminating(*existing)) {
+    Block({std::string(condition::kStorageReady), false, false, "ClaimTerminating",
+           "PersistentVolumeClaim \"" + name + "\" is being deleted; a new one is created after it is gone"});
+    RequeueWithin(seconds(5));
+    return;
+  }
+  if (Annotation(*existing, kSpecHashAnnotation) != Annotation(*desired, kSpecHashAnnotation)) {
+    try {
+      d_.client->Apply(res::kPersistentVolumeClaims, ws_.namespace_, *desired,
+                       {.field_manager = kFieldManager, .force = true});
+    } catch (const kube::ApiError& e) {
+      if (!e.IsInvalid() && !e.IsForbidden()) throw;
+      seen_.storage_message = "cannot update PersistentVolumeClaim " + name + ": " + e.message();
+    }
+  }
+  const std::string phase = (*existing).value("status", Json::object()).value("phase", "Pending");
+  if (phase != "Bound") NotBound(name, phase);
+}
+
+void Pass::NotBound(const std::string& claim, const std::string& phase) {
+  seen_.storage_ready = false;
+  seen_.storage_reason = phase == "Lost" ? "ClaimLost" : "ClaimPending";
+  seen_.storage_message = "PersistentVolumeClaim \"" + claim + "\" is " + phase +
+                          (phase == "Lost" ? ": its volume is gone; restore it or delete the claim"
+                                           : ": waiting for a PersistentVolume that matches its size, "
+                                             "access mode and storageClassName");
+}
+
+void Pass::CheckExistingClaims() {
+  std::vector<std::pair<std::string, std::string>> claims;  // {claim, field}
+  if (ws_.spec.storage.workspace.UsesExistingClaim()) {
+    claims.emplace_back(ws_.spec.storage.workspace.existing_claim, "spec.storage.workspace.existingClaim");
+  }
+  for (size_t i = 0; i < ws_.spec.storage.datasets.size(); ++i) {
+    claims.emplace_back(ws_.spec.storage.datasets[i].claim_name,
+                        "spec.storage.datasets[" + std::to_string(i) + "].claimName");
+  }
+  for (const auto& [claim, field] : claims) {
+    const auto pvc = Read(res::kPersistentVolumeClaims, claim);
+    if (!pvc) {
+      Block({std::string(condition::kStorageReady), false, false, "ClaimNotFound",
+             "PersistentVolumeClaim \"" + claim + "\" (" + field + ") not found in namespace " +
+                 ws_.namespace_ + ": create it or correct " + field});
+      RequeueWithin(seconds(30));
+      return;
+    }
+    const std::string phase = pvc->value("status", Json::object()).value("phase", "Pending");
+    if (phase != "Bound") NotBound(claim, phase);
+  }
+}
+
+void Pass::CheckReferencedSecrets() {
+  struct Ref {
+    std::string name, key, field;
+  };
+  std::vector<Ref> refs;
+  if (ws_.spec.jupyter.token_secret_ref && settings_.token_ref && !settings_.owns_token_secret) {
+    refs.push_back({ws_.spec.jupyter.token_secret_ref->name, ws_.spec.jupyter.token_secret_ref->key,
+                    "spec.jupyter.tokenSecretRef"});
+  }
+  if (settings_.ssh_enabled && ws_.spec.ssh.authorized_keys_secret_ref) {
+    refs.push_back({ws_.spec.ssh.authorized_keys_secret_ref->name, ws_.spec.ssh.authorized_keys_secret_ref->key,
+                    "spec.ssh.authorizedKeysSecretRef"});
+  }
+  for (const auto& ref : refs) {
+    const auto secret = Read(res::kSecrets, ref.name);
+    if (!secret) {
+      Block({std::string(condition::kConfigValid), false, false, "SecretNotFound",
+             "Secret \"" + ref.name + "\" (" + ref.field + ".name) not found in namespace " + ws_.namespace_ +
+                 ": create it or correct " + ref.field});
+      RequeueWithin(seconds(30));
+      return;
+    }
+    const auto data = secret->value("data", Json::object());
+    if (!data.contains(ref.key)) {
+      Block({std::string(condition::kConfigValid), false, false, "SecretKeyNotFound",
+             "Secret \"" + ref.name + "\" has no key \"" + ref.key + "\" (" + ref.field +
+                 ".key): add the key or correct " + ref.field + ".key"});
+      RequeueWithin(seconds(30));
+      return;
+    }
+    if (ref.field == "spec.ssh.authorizedKeysSecretRef") {
+      std::string text;
+      kube::DecodeBase64(data[ref.key].get<std::string>(), text);
+      seen_.ssh_keys_problem = AuthorizedKeysSecretProblem(ref.name, ref.key, ref.field, text);
+      if (!seen_.ssh_keys_problem.empty()) RequeueWithin(seconds(30));  // the Secret is not watched
+    }
+  }
+}
+}  // namespace tfws::workspace

@@ -1,0 +1,55 @@
+#include "workspace/retry_schedule.h"
+
+namespace tfws::workspace {
+
+bool RetrySchedule::Failed(const std::string& key, const std::string& cause, const RetryPolicy& policy,
+                           Clock::time_point now, Condition blocker) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find({key, cause});
+  if (it == entries_.end()) {
+    it = entries_
+             .emplace(std::pair{key, cause},
+                      Entry{runtime::Backoff(policy.initial, policy.max, 0.0, [] { return 0.0; }), {}, {}})
+             .first;
+  } else if (now < it->second.next) {
+    it->second.blocker = std::move(blocker);
+    return false;  // the same failure seen again before its retry: not a new attempt
+  }
+  it->second.blocker = std::move(blocker);
+  it->second.next = now + std::chrono::duration_cast<Clock::duration>(it->second.backoff.Next());
+  return true;
+}
+
+std::optional<RetrySchedule::Pending> RetrySchedule::Wait(const std::string& key, const std::string& cause,
+                                                          Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find({key, cause});
+  if (it == entries_.end() || now >= it->second.next) return std::nullopt;
+  return Pending{std::chrono::ceil<std::chrono::seconds>(it->second.next - now), it->second.blocker};
+}
+
+void RetrySchedule::Forget(const std::string& key, const std::string& cause) {
+  std::lock_guard lock(mu_);
+  entries_.erase({key, cause});
+}
+
+void RetrySchedule::ForgetAll(const std::string& key) {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.lower_bound({key, ""}); it != entries_.end() && it->first.first == key;) {
+    it = entries_.erase(it);
+  }
+}
+
+void RetrySchedule::ForgetBlockedBy(const std::string& key, const std::string& reason) {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.lower_bound({key, ""}); it != entries_.end() && it->first.first == key;) {
+    it = it->second.blocker.reason == reason ? entries_.erase(it) : std::next(it);
+  }
+}
+
+RetrySchedule& Retries() {
+  static RetrySchedule schedule;
+  return schedule;
+}
+
+}  // namespace tfws::workspace

@@ -1,0 +1,76 @@
+// When a workspace that could not make progress is tried again, with the one
+// backoff policy (runtime::Backoff, no jitter so the schedule is predictable).
+//
+// Keyed by workspace ("namespace/name") and by cause (a stable string such as
+// "Service/alice" or a failed Pod's UID). A cause counts once: Failed() for
+// the cause already recorded does not advance the schedule again, so a second
+// pass over the same failure (another watch event, our own status write)
+// neither doubles the wait nor repeats the write. A new cause starts over.
+// Thread-safe; the work queue runs one pass per key at a time.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "runtime/backoff.h"
+#include "workspace/conditions.h"
+
+namespace tfws::workspace {
+
+struct RetryPolicy {
+  std::chrono::seconds initial;
+  std::chrono::seconds max;
+};
+
+// A child (or the Pod) refused by the API server for a reason that may pass
+// without a spec change (a policy, a quota, a server error): 5 s doubling to
+// 60 s, so a lifted rule is noticed within a minute at a cost of one write a
+// minute per blocked workspace.
+inline constexpr RetryPolicy kRefusedRetry{std::chrono::seconds(5), std::chrono::seconds(60)};
+// A Pod that failed: the next Pod after 10 s doubling to 5 min.
+inline constexpr RetryPolicy kPodFailureRetry{std::chrono::seconds(10), std::chrono::seconds(300)};
+// A name held by someone else's object, looked up again (a read, no write):
+// 5 s doubling to 60 s.
+inline constexpr RetryPolicy kNameConflictRetry{std::chrono::seconds(5), std::chrono::seconds(60)};
+
+class RetrySchedule {
+ public:
+  using Clock = std::chrono::system_clock;
+
+  struct Pending {
+    std::chrono::seconds wait;  // until the next try
+    Condition blocker;          // what the last try ran into
+  };
+
+  // Records that `cause` failed at `now` with `blocker`. Returns true when
+  // this is a new cause (or the recorded one's wait has passed), i.e. a
+  // transition worth counting.
+  bool Failed(const std::string& key, const std::string& cause, const RetryPolicy& policy, Clock::time_point now,
+              Condition blocker);
+  // When `cause` must still wait at `now`: how long and why. nullopt when it
+  // may be tried now (never failed, or its time has come).
+  std::optional<Pending> Wait(const std::string& key, const std::string& cause, Clock::time_point now) const;
+  // The cause of `key` succeeded (or the workspace is gone): start over.
+  void Forget(const std::string& key, const std::string& cause);
+  void ForgetAll(const std::string& key);
+  // Forgets the causes of `key` whose last blocker had `reason`: its watched
+  // cause changed (a ResourceQuota for QuotaExceeded), so try again at once.
+  void ForgetBlockedBy(const std::string& key, const std::string& reason);
+
+ private:
+  struct Entry {
+    runtime::Backoff backoff;
+    Clock::time_point next;
+    Condition blocker;
+  };
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, Entry> entries_;
+};
+
+// The process-wide schedule of the reconciler.
+RetrySchedule& Retries();
+
+}  // namespace tfws::workspace

@@ -1,0 +1,53 @@
+// When a blocked workspace is tried again (workspace/retry_schedule.h).
+#include "workspace/retry_schedule.h"
+
+#include <gtest/gtest.h>
+
+namespace tfws::workspace {
+namespace {
+
+using std::chrono::seconds;
+using Clock = RetrySchedule::Clock;
+
+const Condition kQuota{"Scheduled", false, false, "QuotaExceeded", "a ResourceQuota refused Service \"a\""};
+
+TEST(RetrySchedule, DoublesUpToTheCapAndCountsACauseOncePerTry) {
+  RetrySchedule r;
+  const Clock::time_point t0{seconds(1000)};
+  EXPECT_FALSE(r.Wait("ns/a", "Service/a", t0)) << "never failed: try now";
+  EXPECT_TRUE(r.Failed("ns/a", "Service/a", kRefusedRetry, t0, kQuota));
+  auto pending = r.Wait("ns/a", "Service/a", t0);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->wait, seconds(5));
+  EXPECT_EQ(pending->blocker.reason, "QuotaExceeded");
+  // The same failure seen again before its retry (our own status write's event): no new try.
+  EXPECT_FALSE(r.Failed("ns/a", "Service/a", kRefusedRetry, t0 + seconds(1), kQuota));
+  EXPECT_EQ(r.Wait("ns/a", "Service/a", t0 + seconds(1))->wait, seconds(4));
+  // Each real try doubles the wait: 10, 20, 40, then the 60 s cap.
+  Clock::time_point t = t0 + seconds(5);
+  for (int want : {10, 20, 40, 60, 60}) {
+    EXPECT_FALSE(r.Wait("ns/a", "Service/a", t));
+    EXPECT_TRUE(r.Failed("ns/a", "Service/a", kRefusedRetry, t, kQuota));
+    EXPECT_EQ(r.Wait("ns/a", "Service/a", t)->wait, seconds(want));
+    t += seconds(want);
+  }
+}
+
+TEST(RetrySchedule, ForgettingStartsOverAndOnlyForThatCause) {
+  RetrySchedule r;
+  const Clock::time_point t0{seconds(1000)};
+  r.Failed("ns/a", "Service/a", kRefusedRetry, t0, kQuota);
+  r.Failed("ns/a", "Pod/a", kPodFailureRetry, t0, {});
+  r.Failed("ns/b", "Service/b", kRefusedRetry, t0, kQuota);
+  r.ForgetBlockedBy("ns/a", "QuotaExceeded");  // the quota changed: try at once
+  EXPECT_FALSE(r.Wait("ns/a", "Service/a", t0));
+  EXPECT_EQ(r.Wait("ns/a", "Pod/a", t0)->wait, seconds(10));
+  EXPECT_TRUE(r.Wait("ns/b", "Service/b", t0)) << "another workspace is not touched";
+  r.ForgetAll("ns/a");
+  EXPECT_FALSE(r.Wait("ns/a", "Pod/a", t0));
+  r.Forget("ns/b", "Service/b");
+  EXPECT_FALSE(r.Wait("ns/b", "Service/b", t0));
+}
+
+}  // namespace
+}  // namespace tfws::workspace
