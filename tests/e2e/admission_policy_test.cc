@@ -345,7 +345,7 @@ TEST_F(AdmissionPolicy, ASpecInsideTheClassPasses) {
 }
 
 TEST_F(AdmissionPolicy, ClassNameIsImmutable) {
-  Json created = client().Create(kube::resources::kTFWorkspaces, ns(), Workspace("fixed", {}));
+  Json created = client().Create(kube::resources::kTFWorkspaces, ns(), Workspace("fixed", Json::object()));
   created["spec"]["className"] = classes_.ssh_class;
   try {
     client().Update(kube::resources::kTFWorkspaces, ns(), created);
