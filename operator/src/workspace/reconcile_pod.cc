@@ -7,6 +7,7 @@
 #include "observe/workspace_metrics.h"
 #include "workspace/naming.h"
 #include "workspace/object_metadata.h"
+#include "workspace/last_value_by_key.h"
 #include "workspace/reconcile_pass.h"
 #include "workspace/render.h"
 #include "workspace/retry_schedule.h"
@@ -23,28 +24,8 @@ namespace {
 // The UID of the last Pod this process deleted per workspace, so a pass that
 // sees the same Pod again (a stale cache, our own status write) neither counts
 // the restart again nor emits a second Event.
-class DeletedPods {
- public:
-  // True the first time `uid` is recorded for `key`.
-  bool Record(const std::string& key, const std::string& uid) {
-    std::lock_guard lock(mu_);
-    std::string& last = last_[key];
-    if (last == uid) return false;
-    last = uid;
-    return true;
-  }
-  void Forget(const std::string& key) {
-    std::lock_guard lock(mu_);
-    last_.erase(key);
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> last_;
-};
-
-DeletedPods& Deleted() {
-  static DeletedPods deleted;
+LastValueByKey& Deleted() {
+  static LastValueByKey deleted;
   return deleted;
 }
 
@@ -161,7 +142,7 @@ bool Pass::DeletePod(const Json& pod, const std::string& reason, const std::stri
   seen_.pod.terminating = true;
   // Deleted already by this process (the cache has not seen it go yet): no
   // second delete, Event or count.
-  if (!Deleted().Record(key_, Meta(pod).value("uid", ""))) return false;
+  if (!Deleted().Change(key_, Meta(pod).value("uid", ""))) return false;
   try {
     d_.client->Delete(res::kPods, ws_.namespace_, names::Pod(ws_), options);
   } catch (const kube::ApiError& e) {

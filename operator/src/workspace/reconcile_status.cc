@@ -6,6 +6,7 @@
 #include "observe/workspace_metrics.h"
 #include "workspace/naming.h"
 #include "workspace/object_metadata.h"
+#include "workspace/last_value_by_key.h"
 #include "workspace/reconcile_pass.h"
 #include "workspace/render.h"
 #include "time/rfc3339.h"
@@ -33,39 +34,19 @@ void Pass::WriteStatus() {
 
 namespace {
 
-// What this process last reported per workspace (its phase, its blocker
-// reason), so a pass that reads a status older than its own write (the cache
-// lags) does not count or announce the same transition twice.
-class LastReported {
- public:
-  // Records `value` under `key`; true when it differs from what was recorded.
-  bool Change(const std::string& key, const std::string& value) {
-    std::lock_guard lock(mu_);
-    auto [it, inserted] = last_.try_emplace(key, value);
-    if (inserted) return true;
-    if (it->second == value) return false;
-    it->second = value;
-    return true;
-  }
-  void Forget(const std::string& key) {
-    std::lock_guard lock(mu_);
-    last_.erase(key + "#phase");
-    last_.erase(key + "#blocker");
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> last_;
-};
-
-LastReported& Reported() {
-  static LastReported reported;
+// What this process last reported per workspace (its phase under "<key>#phase",
+// its blocker reason under "<key>#blocker").
+LastValueByKey& Reported() {
+  static LastValueByKey reported;
   return reported;
 }
 
 }  // namespace
 
-void ForgetReportedTransitions(const std::string& key) { Reported().Forget(key); }
+void ForgetReportedTransitions(const std::string& key) {
+  Reported().Forget(key + "#phase");
+  Reported().Forget(key + "#blocker");
+}
 
 // Events are for what a user acts on: a blocker appearing or changing (one
 // Warning per transition, reason = the condition's reason). Phase changes are
