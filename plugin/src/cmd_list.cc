@@ -1,5 +1,7 @@
 // kubectl tfws list: my workspaces (owner = the SelfSubjectReview user), with
-// phase, GPUs, node, idle time and URL.
+// phase, GPUs, node, age and URL. No idle time: the operator does not record
+// Jupyter activity in status (it asks Jupyter only to cull, and writing every
+// activity would turn each busy workspace into a stream of status writes).
 #include <chrono>
 
 #include "command.h"
@@ -39,7 +41,7 @@ int Run(const Invocation& inv) {
     row.push_back(PhaseOf(ws));
     row.push_back(GpusOf(ws));
     row.push_back(status.value("nodeName", std::string("-")));
-    row.push_back(ShortAge(status.value("lastActivityTime", std::string()), now));
+    row.push_back(ShortAge(ws["metadata"].value("creationTimestamp", std::string()), now));
     row.push_back(status.value("url", std::string("-")));
     rows.push_back(std::move(row));
   }
@@ -53,7 +55,7 @@ int Run(const Invocation& inv) {
   if (all_namespaces) headers.push_back("NAMESPACE");
   headers.push_back("NAME");
   if (everyone) headers.push_back("OWNER");
-  for (const char* h : {"PHASE", "GPUS", "NODE", "IDLE", "URL"}) headers.push_back(h);
+  for (const char* h : {"PHASE", "GPUS", "NODE", "AGE", "URL"}) headers.push_back(h);
   PrintTable(inv.out, headers, rows);
   return 0;
 }
@@ -63,11 +65,12 @@ int Run(const Invocation& inv) {
 Command ListCommand() {
   return {
       "list",
-      "List your workspaces: phase, GPUs, node, idle time, URL",
+      "List your workspaces: phase, GPUs, node, age, URL",
       "kubectl tfws list [-A] [--all-owners]",
       "Yours are those whose spec.owner is your Kubernetes user name (as a SelfSubjectReview\n"
-      "reports it; kubectl tfws create sets it). IDLE is the time since Jupyter's last activity\n"
-      "when the operator reports it, else \"-\".\n"
+      "reports it; kubectl tfws create sets it). AGE is the time since the workspace was created.\n"
+      "There is no idle column: the operator asks Jupyter about activity only to cull idle\n"
+      "workspaces (spec.culling) and does not record it in status.\n"
       "\nExamples:\n"
       "  kubectl tfws list\n"
       "  kubectl tfws list -A --all-owners\n",

@@ -44,5 +44,9 @@ Command StartCommand();
 Command RestartCommand();
 Command DescribeCommand();
 Command LogsCommand();
+Command OpenCommand();
+Command SshCommand();
+Command SshConfigCommand();
+Command SshProxyCommand();
 
 }  // namespace tfws::plugin

@@ -15,8 +15,9 @@ std::string CommandHelp(const Command& command) {
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> kCommands = {
-      CreateCommand(),  ListCommand(),    GpusCommand(),     TokenCommand(), StopCommand(),
-      StartCommand(),   RestartCommand(), DescribeCommand(), LogsCommand(),
+      CreateCommand(),  ListCommand(),    GpusCommand(),      OpenCommand(),     TokenCommand(),
+      SshCommand(),     SshConfigCommand(), SshProxyCommand(), StopCommand(),   StartCommand(),
+      RestartCommand(), DescribeCommand(), LogsCommand(),
   };
   return kCommands;
 }

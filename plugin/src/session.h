@@ -37,6 +37,10 @@ class Session {
 // saying how to list the existing ones.
 nlohmann::json GetWorkspace(Session& session, const std::string& name);
 
+// The decoded Jupyter token of workspace `ws`, read from the Secret it names;
+// PluginError naming the Secret and the fix (cmd_token.cc; used by open too).
+std::string ReadJupyterToken(Session& session, const nlohmann::json& ws);
+
 // The single positional NAME of a command; UsageError otherwise.
 std::string RequireName(const ParsedArgs& args, const std::string& command);
 

@@ -2,13 +2,24 @@
 // against hack/testenv with the real operator (one process for the suite).
 // Each test's name states the behaviour it proves. Waits: a workspace on KWOK
 // goes from apply to Running in ~3 s (measured); commands get --timeout 60s.
+// open/ssh reach real servers (Debian's Jupyter Notebook and OpenSSH sshd) on
+// this host through the API server's port-forward: testenv's kwok serves the
+// kubelet API and a kwok PortForward object sends the Pod's port to them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iostream>
+#include <iterator>
 #include <sstream>
 
 #include "kube/base64.h"
@@ -21,6 +32,12 @@ namespace {
 namespace res = kube::resources;
 using Json = nlohmann::json;
 using ::testing::HasSubstr;
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+// kwok's kubelet API forwards a Pod's port to ports.target (hack/testenv enables these objects).
+const kube::Resource kKwokPortForwards{"kwok.x-k8s.io", "v1alpha1", "portforwards", "PortForward", true};
 
 const char* kPublicKey =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDx5ZJ0vbb3gFDrdUu0mTt6TVdrTdUeN2ZyYrMOF6v7S e2e@plugin";
@@ -41,6 +58,92 @@ class PluginTest : public ControllerTest {
     return r;
   }
   Json Get(const std::string& name) { return c().Get(res::kTFWorkspaces, ns(), name); }
+
+  // Sends port `pod_port` of Pod `pod` to 127.0.0.1:`local_port` (a server this test runs).
+  void ForwardPodPort(const std::string& pod, int pod_port, int local_port) {
+    c().Apply(kKwokPortForwards, ns(),
+              {{"apiVersion", "kwok.x-k8s.io/v1alpha1"},
+               {"kind", "PortForward"},
+               {"metadata", {{"name", pod}, {"namespace", ns()}}},
+               {"spec",
+                {{"forwards", Json::array({{{"ports", {pod_port}},
+                                            {"target", {{"port", local_port}, {"address", "127.0.0.1"}}}}})}}}},
+              {.field_manager = "tfws-e2e", .force = true});
+  }
+};
+
+// A free TCP port on 127.0.0.1 (closed again: the server started next takes it).
+int FreeLocalPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t size = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A shell command run in the background (its own process group), killed on scope exit;
+// `timeout` bounds its life even if this test binary dies.
+class Background {
+ public:
+  Background(const std::string& command, const fs::path& log) : log_(log) {
+    std::string pid;
+    RunCommand("setsid sh -c 'exec timeout 300 " + command + "' >'" + log.string() + "' 2>&1 </dev/null & echo $!",
+               &pid);
+    pid_ = std::atoi(pid.c_str());
+  }
+  ~Background() {
+    if (pid_ > 0) ::kill(-pid_, SIGTERM);
+  }
+  std::string Output() const {
+    std::ifstream in(log_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+ private:
+  fs::path log_;
+  pid_t pid_ = 0;
+};
+
+// A private directory for one test's servers and files, removed on scope exit. As root the
+// servers run as the unprivileged user tfws-e2e (sshd refuses root logins, like the image's).
+class Sandbox {
+ public:
+  Sandbox() : dir_(fs::temp_directory_path() / UniqueName("tfws-e2e-plugin")) {
+    fs::create_directories(dir_);
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    if (::geteuid() == 0) {
+      RunCommand("getent passwd tfws-e2e >/dev/null || useradd --no-create-home --home-dir /nonexistent "
+                 "--shell /bin/sh --user-group tfws-e2e");
+      user_ = "tfws-e2e";
+      as_user_ = "setpriv --reuid=tfws-e2e --regid=tfws-e2e --init-groups -- ";
+    } else {
+      std::string me;
+      RunCommand("id -un", &me);
+      user_ = me.substr(0, me.find('\n'));
+    }
+  }
+  ~Sandbox() {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  const fs::path& dir() const { return dir_; }
+  const std::string& user() const { return user_; }
+  const std::string& as_user() const { return as_user_; }  // prefix that runs a command as user()
+  // Gives the file to user() (mode 0600 when private).
+  void Own(const fs::path& file, bool private_file) const {
+    if (private_file) fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    if (!as_user_.empty()) RunCommand("chown " + user_ + ":" + user_ + " '" + file.string() + "'");
+  }
+
+ private:
+  fs::path dir_;
+  std::string user_;
+  std::string as_user_;
 };
 
 // The whitespace-separated columns of the first line of a table whose first columns are the
@@ -218,6 +321,22 @@ int FreeOf(const std::string& gpus_output, const std::string& product, const std
 
 TEST_F(PluginTest, GpusFiguresAreWhatTheSchedulerCanStillPlace) {
   const std::string product = "NVIDIA-A100-SXM4-80GB", mig = "nvidia.com/mig-1g.10gb";
+  // Earlier tests' namespaces are deleted in the background: wait until none of their Pods still
+  // holds a MIG slice, or the figures below move under our feet (measured: gone within ~5 s).
+  auto leaving = [&] {
+    kube::ListOptions on_node;
+    on_node.field_selector = "spec.nodeName=gpu-a100-mig-0";
+    const Json pods = c().List(res::kPods, "", on_node);
+    for (const auto& pod : pods["items"]) {
+      const std::string pod_ns = pod["metadata"]["namespace"];
+      if (pod["metadata"].contains("deletionTimestamp") ||
+          c().Get(res::kNamespaces, "", pod_ns).value("/status/phase"_json_pointer, "") == "Terminating") {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(WaitFor([&] { return !leaving(); }, seconds(30))) << "MIG Pods of earlier tests are still leaving";
   auto r = Plugin("gpus --nodes");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("gpu-a100-mig-0"));
@@ -245,6 +364,161 @@ TEST_F(PluginTest, GpusFiguresAreWhatTheSchedulerCanStillPlace) {
   const auto scheduled = Condition(ws, "Scheduled");
   EXPECT_EQ(scheduled.value("reason", ""), "Unschedulable") << DescribeStatus(ws);
   EXPECT_THAT(scheduled.value("message", ""), HasSubstr("Insufficient " + mig));
+}
+
+TEST_F(PluginTest, OpenForwardsToARealJupyterWhoseTokenWorksAndLogsReadTheContainerLog) {
+  auto r = Plugin("create w-open --cpu 50m --memory 64Mi --size 1Gi --timeout 60s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::string token;
+  ASSERT_TRUE(kube::DecodeBase64(c().Get(res::kSecrets, ns(), "w-open-token")["data"]["token"].get<std::string>(), token));
+  const std::string base = "/tfws/" + ns() + "/w-open/";
+
+  // Debian's Jupyter Notebook with the workspace's token and base_url, as the Pod runs it.
+  Sandbox box;
+  const int jupyter_port = FreeLocalPort();
+  Background jupyter("env HOME='" + box.dir().string() + "' JUPYTER_TOKEN='" + token +
+                         "' jupyter notebook --ip=127.0.0.1 --port=" + std::to_string(jupyter_port) +
+                         " --port-retries=0 --no-browser --NotebookApp.base_url=" + base +
+                         " --notebook-dir='" + box.dir().string() + "'" + (::geteuid() == 0 ? " --allow-root" : ""),
+                     box.dir() / "jupyter.log");
+  ForwardPodPort("w-open", 8888, jupyter_port);
+
+  const int local_port = FreeLocalPort();
+  const auto started = std::chrono::steady_clock::now();
+  Background open(std::string(TFWS_PLUGIN_BIN) + " open w-open --no-browser --port " + std::to_string(local_port) +
+                      " --kubeconfig " + KubeconfigPath() + " -n " + ns(),
+                  box.dir() / "open.log");
+  const std::string url = "http://127.0.0.1:" + std::to_string(local_port) + base + "?token=" + token;
+  // Measured: Jupyter's first answer through the port-forward 1.1-1.8 s after `open` starts
+  // (Jupyter's own start-up dominates; the URL is printed well before). Waits are ~2x that, with
+  // room for a loaded 2-core machine.
+  ASSERT_TRUE(WaitFor([&] { return open.Output().find(url) != std::string::npos; }, seconds(5)))
+      << "open did not print " << url << ":\n" << open.Output();
+  auto status = [&](const std::string& args) {
+    std::string code;
+    RunCommand("curl -s -o /dev/null -w '%{http_code}' " + args, &code);
+    return code;
+  };
+  const std::string api = "http://127.0.0.1:" + std::to_string(local_port) + base + "api";
+  ASSERT_TRUE(WaitFor([&] { return status("'" + api + "'") == "200"; }, seconds(10)))
+      << "Jupyter did not answer through the port-forward:\n" << open.Output() << jupyter.Output();
+  const auto first_answer = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  EXPECT_EQ(status("-H 'Authorization: token " + token + "' '" + api + "/status'"), "200") << "the token works";
+  EXPECT_EQ(status("'" + url.substr(0, url.find('?')) + "tree?token=" + token + "'"), "200") << "the printed URL works";
+  EXPECT_EQ(status("'" + api + "/status'"), "403") << "without the token Jupyter refuses";
+  EXPECT_EQ(status("-H 'Authorization: token wrong' '" + api + "/status'"), "403");
+  std::cout << "[ measured ] open: first Jupyter answer through the port-forward after " << first_answer.count()
+            << " ms\n";
+
+  r = Plugin("logs w-open");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("kwok simulates this container")) << "the API server reached kwok's kubelet API";
+
+  // ssh on a workspace without SSH says how to turn it on.
+  r = Plugin("ssh-proxy w-open </dev/null");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("SSH off (spec.ssh.enabled is false)"));
+}
+
+TEST_F(PluginTest, SshThroughThePortForwardLogsInWithTheKeyCopiesAFileAndRefusesAPassword) {
+  Sandbox box;
+  const auto key = box.dir() / "id_ed25519";
+  ASSERT_EQ(RunCommand("ssh-keygen -q -t ed25519 -N '' -C e2e -f '" + key.string() + "'"), 0);
+  auto r = Plugin("create w-sshd --ssh-key " + key.string() + ".pub --image tfws/tf29-workspace:0.1.0 --cpu 50m --memory 64Mi --size 1Gi --timeout 60s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  // Measured: the fingerprint is in status by the time create has seen Running.
+  std::string fingerprint;
+  ASSERT_TRUE(WaitFor([&] { return !(fingerprint = Get("w-sshd")["status"].value("sshHostKeyFingerprint", "")).empty(); },
+                      seconds(5)));
+
+  // Debian's sshd with the image's sshd_config (paths, port and user substituted) and the host
+  // key the operator generated into Secret w-sshd-ssh-host, unprivileged like the image runs it.
+  const Json host = c().Get(res::kSecrets, ns(), "w-sshd-ssh-host");
+  std::string host_key;
+  ASSERT_TRUE(kube::DecodeBase64(host["data"]["ssh_host_ed25519_key"].get<std::string>(), host_key));
+  std::ofstream(box.dir() / "host_key") << host_key;
+  box.Own(box.dir() / "host_key", true);
+  fs::copy_file(key.string() + ".pub", box.dir() / "authorized_keys");
+  box.Own(box.dir() / "authorized_keys", true);
+  const int sshd_port = FreeLocalPort();
+  {
+    std::ifstream image(std::string(TFWS_SOURCE_DIR) + "/images/tf29-workspace/sshd_config");
+    std::ofstream config(box.dir() / "sshd_config");
+    for (std::string line; std::getline(image, line);) {
+      const std::string word = line.substr(0, line.find(' '));
+      if (word == "Port") line = "Port " + std::to_string(sshd_port);
+      else if (line == "ListenAddress 0.0.0.0") line = "ListenAddress 127.0.0.1";
+      else if (line == "ListenAddress ::" || word == "AuthorizedKeysCommandUser") continue;
+      else if (word == "PidFile") line = "PidFile " + (box.dir() / "sshd.pid").string();
+      else if (word == "Include") line = "HostKey " + (box.dir() / "host_key").string();
+      else if (word == "AuthorizedKeysFile") line = "AuthorizedKeysFile " + (box.dir() / "authorized_keys").string();
+      else if (word == "AuthorizedKeysCommand") line = "AuthorizedKeysCommand none";
+      else if (word == "AllowUsers") line = "AllowUsers " + box.user();
+      else if (word == "StrictModes") line = "StrictModes no";  // the sandbox lives under /tmp
+      config << line << "\n";
+    }
+  }
+  Background sshd(box.as_user() + "/usr/sbin/sshd -D -e -f '" + (box.dir() / "sshd_config").string() + "'",
+                  box.dir() / "sshd.log");
+  ForwardPodPort("w-sshd", 2222, sshd_port);
+  ASSERT_TRUE(WaitFor([&] { return RunCommand("ssh-keyscan -p " + std::to_string(sshd_port) + " 127.0.0.1 >/dev/null 2>&1") == 0; },
+                      seconds(5)))  // measured: sshd answers ~0.1 s after start
+      << "sshd did not start:\n" << sshd.Output();
+
+  // kubectl tfws ssh: key login, host key pinned from the Secret (StrictHostKeyChecking=yes).
+  const std::string env = "XDG_CACHE_HOME='" + box.dir().string() + "/cache' ";
+  const std::string common = " --kubeconfig '" + KubeconfigPath() + "' -n " + ns();
+  const std::string batch = " -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=20";
+  std::string out;
+  const auto started = std::chrono::steady_clock::now();
+  int code = RunCommand(env + TFWS_PLUGIN_BIN + " ssh w-sshd -l " + box.user() + " -i '" + key.string() + "'" + common +
+                            " --" + batch + " 'echo logged-in-as-$(id -un)' 2>&1",
+                        &out);
+  const auto login = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  EXPECT_EQ(code, 0) << out << sshd.Output();
+  EXPECT_THAT(out, HasSubstr("logged-in-as-" + box.user()));
+  std::cout << "[ measured ] ssh: key login and one command through the port-forward in " << login.count() << " ms\n";
+  std::string known_hosts;
+  RunCommand("cat '" + box.dir().string() + "/cache/tfws/known_hosts'", &known_hosts);
+  EXPECT_THAT(known_hosts, HasSubstr("tfws-w-sshd." + ns() + " ssh-ed25519 ")) << "the host key is pinned";
+
+  // A password is refused: sshd offers public keys only.
+  code = RunCommand(env + TFWS_PLUGIN_BIN + " ssh w-sshd -l " + box.user() + common + " --" + batch +
+                        " -o PubkeyAuthentication=no -o PreferredAuthentications=password true 2>&1",
+                    &out);
+  EXPECT_EQ(code, 255) << out;
+  EXPECT_THAT(out, HasSubstr("Permission denied (publickey)")) << out;
+
+  // ssh-config: a Host block scp uses as is.
+  r = Plugin("ssh-config w-sshd -l " + box.user() + " -i " + key.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Host tfws-w-sshd\n"));
+  EXPECT_THAT(r.output, HasSubstr("StrictHostKeyChecking yes"));
+  std::ofstream(box.dir() / "ssh_config") << r.output.substr(r.output.find("Host tfws-w-sshd"));
+  const auto uploaded = box.dir() / "uploaded.txt";
+  std::ofstream(box.dir() / "payload.txt") << "a file for the workspace\n";
+  RunCommand("touch '" + uploaded.string() + "'");
+  box.Own(uploaded, false);
+  code = RunCommand("HOME='" + box.dir().string() + "' scp -F '" + (box.dir() / "ssh_config").string() + "'" + batch + " '" +
+                        (box.dir() / "payload.txt").string() + "' tfws-w-sshd:'" + uploaded.string() + "' 2>&1",
+                    &out);
+  EXPECT_EQ(code, 0) << out << sshd.Output();
+  std::ifstream copied(uploaded);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copied), {}), "a file for the workspace\n");
+
+  // Nothing behind the Pod's port: the kubelet's error, with the Pod, the port and what to check.
+  c().Delete(kKwokPortForwards, ns(), "w-sshd");
+  code = RunCommand("sleep 2 | " + std::string(TFWS_PLUGIN_BIN) + " ssh-proxy w-sshd" + common + " 2>&1", &out);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, HasSubstr("port-forward to pod \"w-sshd\" port 2222 (tfworkspace \"w-sshd\") failed"));
+  EXPECT_THAT(out, HasSubstr("is the server in the Pod listening on that port?"));
+
+  // Another namespace: the workspace is not there, and the error says how to find it.
+  code = RunCommand(std::string(TFWS_PLUGIN_BIN) + " ssh-proxy w-sshd --kubeconfig '" + KubeconfigPath() +
+                        "' -n no-such-namespace </dev/null 2>&1",
+                    &out);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_THAT(out, HasSubstr("tfworkspace \"w-sshd\" not found in namespace \"no-such-namespace\""));
 }
 
 }  // namespace

@@ -5,10 +5,13 @@ Usage:
   render.py manifests NODES_FILE   -> JSON v1 List: Nodes, StorageClass, PersistentVolumes
   render.py probe-node NODES_FILE  -> name of the first node without taints (for the smoke pod)
   render.py summary NODES_FILE     -> one line: "<nodes> nodes, <pvs> PVs"
+  render.py kwok-crds              -> JSON v1 List: the kwok.x-k8s.io CRDs testenv enables (PortForward,
+                                      ClusterPortForward, Logs, ClusterLogs), schema-free (kwok validates)
 
 The nodes file is a small YAML subset: block mappings and "- " sequences indented with spaces,
 plain/quoted scalars, "# comments", empty {} and []. Anything else is an error with a line number.
-Environment: K8S_VERSION (reported as the fake kubelet version).
+Environment: K8S_VERSION (reported as the fake kubelet version); KWOK_KUBELET_PORT (the port of kwok's
+kubelet API on 127.0.0.1, each Node's InternalIP: the API server reaches it for logs and port-forward).
 """
 import json
 import os
@@ -138,6 +141,7 @@ def _taint(spec, group):
 def expand_nodes(config):
     defaults = config.get("defaults") or {}
     kubelet = os.environ.get("K8S_VERSION", "fake")
+    kubelet_port = int(os.environ.get("KWOK_KUBELET_PORT", "10250"))
     nodes = []
     index = 0
     for group in config.get("nodes") or []:
@@ -152,7 +156,6 @@ def expand_nodes(config):
         for i in range(count):
             node = "%s-%d" % (name, i)
             index += 1
-            internal_ip = "10.200.%d.%d" % (index // 250, index % 250 + 1)
             labels = dict(defaults.get("labels") or {})
             labels.update(group.get("labels") or {})
             labels.update({"kubernetes.io/hostname": node, "type": "kwok"})
@@ -171,8 +174,11 @@ def expand_nodes(config):
                     "capacity": resources,
                     "allocatable": dict(resources),
                     "phase": "Running",
-                    "addresses": [{"type": "InternalIP", "address": internal_ip},
+                    # Every node's kubelet is kwok's server on the loopback: the API server
+                    # proxies logs and port-forward there (--kubelet-preferred-address-types).
+                    "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
                                   {"type": "Hostname", "address": node}],
+                    "daemonEndpoints": {"kubeletEndpoint": {"Port": kubelet_port}},
                     "nodeInfo": {
                         "architecture": labels.get("kubernetes.io/arch", "amd64"),
                         "operatingSystem": labels.get("kubernetes.io/os", "linux"),
@@ -220,7 +226,36 @@ def storage_objects(config):
     return objects
 
 
+def kwok_crds():
+    crds = []
+    for kind, plural, singular, scope in (("PortForward", "portforwards", "portforward", "Namespaced"),
+                                          ("ClusterPortForward", "clusterportforwards", "clusterportforward", "Cluster"),
+                                          ("Logs", "logs", "logs", "Namespaced"),
+                                          ("ClusterLogs", "clusterlogs", "clusterlogs", "Cluster")):
+        crds.append({
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "%s.kwok.x-k8s.io" % plural},
+            "spec": {
+                "group": "kwok.x-k8s.io",
+                "names": {"kind": kind, "listKind": kind + "List", "plural": plural, "singular": singular},
+                "scope": scope,
+                "versions": [{
+                    "name": "v1alpha1", "served": True, "storage": True,
+                    "subresources": {"status": {}},
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                        "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                        "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}},
+                }],
+            },
+        })
+    return crds
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] == "kwok-crds":
+        json.dump({"apiVersion": "v1", "kind": "List", "items": kwok_crds()}, sys.stdout)
+        return 0
     if len(argv) != 3 or argv[1] not in ("manifests", "probe-node", "summary"):
         sys.stderr.write(__doc__)
         return 2

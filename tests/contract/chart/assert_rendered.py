@@ -57,8 +57,26 @@ NODE_RULES = {("", "nodes"): {"get", "list", "watch"}, ("tfws.io", "tfworkspacec
 ADMIN_ROLE = "tfws-workspace-admin"  # shipped with the admission policy: the verb set-owner, nothing else
 
 
+# For the people who use workspaces (kubectl tfws): exactly these rights (templates/user-roles.yaml).
+USER_ROLES = {
+    "tfws-user": {("tfws.io", "tfworkspaces"): {"get", "list", "watch", "create", "update", "patch", "delete"},
+                  ("", "pods"): {"get", "list"}, ("", "pods/log"): {"get"},
+                  ("", "pods/portforward"): {"get", "create"}, ("", "secrets"): {"get"},
+                  ("", "events"): {"list"}, ("", "resourcequotas"): {"list"}},
+    "tfws-gpu-viewer": {("", "nodes"): {"get", "list"}, ("", "pods"): {"list"}},
+}
+
+
+def check_user_roles(docs):
+    roles = {r["metadata"]["name"]: r for r in objects_of(docs, "ClusterRole") if r["metadata"]["name"] in USER_ROLES}
+    for name, rules in USER_ROLES.items():
+        expect(f"user ClusterRole {name} grants exactly what kubectl tfws needs",
+               name in roles and rule_table(roles[name]) == rules)
+
+
 def operator_cluster_role(docs):
-    roles = [r for r in objects_of(docs, "ClusterRole") if r["metadata"]["name"] != ADMIN_ROLE]
+    roles = [r for r in objects_of(docs, "ClusterRole")
+             if r["metadata"]["name"] != ADMIN_ROLE and r["metadata"]["name"] not in USER_ROLES]
     expect(f"exactly one operator ClusterRole is rendered (got {len(roles)})", len(roles) == 1)
     return roles[0] if roles else {}
 
@@ -178,6 +196,7 @@ def check_common(docs, values, release_ns):
 def check_default(docs, values, release_ns):
     dep, args = check_common(docs, values, release_ns)
     check_admission(docs, values)
+    check_user_roles(docs)
     cluster_role = operator_cluster_role(docs)
     expect("cluster-wide mode: ClusterRole = namespaced rules + node rules, nothing else",
            rule_table(cluster_role) == {**NAMESPACED_RULES, **NODE_RULES})
