@@ -26,16 +26,26 @@ void Store::AddIndex(const std::string& name, IndexFunc func) {
 }
 
 ObjectPtr Store::Get(const std::string& key) const {
-  std::shared_lock lock(mu_);
-  auto it = items_.find(key);
-  return it == items_.end() ? nullptr : it->second;
+  PackedPtr packed;
+  {
+    std::shared_lock lock(mu_);
+    auto it = items_.find(key);
+    if (it == items_.end()) return nullptr;
+    packed = it->second;
+  }
+  return packed->Unpack();  // outside the lock: the writer never waits for a decode
 }
 
 std::vector<ObjectPtr> Store::List() const {
-  std::shared_lock lock(mu_);
+  std::vector<PackedPtr> packed;
+  {
+    std::shared_lock lock(mu_);
+    packed.reserve(items_.size());
+    for (auto& [key, obj] : items_) packed.push_back(obj);
+  }
   std::vector<ObjectPtr> out;
-  out.reserve(items_.size());
-  for (auto& [key, obj] : items_) out.push_back(obj);
+  out.reserve(packed.size());
+  for (auto& p : packed) out.push_back(p->Unpack());
   return out;
 }
 
@@ -48,19 +58,31 @@ std::vector<std::string> Store::Keys() const {
 }
 
 std::vector<ObjectPtr> Store::ByIndex(const std::string& index, const std::string& value) const {
-  std::shared_lock lock(mu_);
-  auto idx = indexes_.find(index);
-  if (idx == indexes_.end()) throw std::out_of_range("Store::ByIndex: no index named \"" + index + "\"");
+  std::vector<PackedPtr> packed;
+  {
+    std::shared_lock lock(mu_);
+    auto idx = indexes_.find(index);
+    if (idx == indexes_.end()) throw std::out_of_range("Store::ByIndex: no index named \"" + index + "\"");
+    auto keys = idx->second.find(value);
+    if (keys == idx->second.end()) return {};
+    for (auto& key : keys->second) packed.push_back(items_.at(key));
+  }
   std::vector<ObjectPtr> out;
-  auto keys = idx->second.find(value);
-  if (keys == idx->second.end()) return out;
-  for (auto& key : keys->second) out.push_back(items_.at(key));
+  out.reserve(packed.size());
+  for (auto& p : packed) out.push_back(p->Unpack());
   return out;
 }
 
 std::size_t Store::Size() const {
   std::shared_lock lock(mu_);
   return items_.size();
+}
+
+std::size_t Store::PackedBytes() const {
+  std::shared_lock lock(mu_);
+  std::size_t bytes = 0;
+  for (auto& [key, obj] : items_) bytes += obj->bytes();
+  return bytes;
 }
 
 std::string Store::ResourceVersion() const {
@@ -93,6 +115,11 @@ ObjectPtr Store::Prepare(kube::Json object) const {
   return std::make_shared<const kube::Json>(std::move(object));
 }
 
+PackedPtr Store::Pack(kube::Json object) const {
+  if (transform_) object = transform_(std::move(object));
+  return std::make_shared<const PackedObject>(object);
+}
+
 void Store::IndexLocked(const std::string& key, const kube::Json& object) {
   for (auto& [name, func] : index_funcs_) {
     auto& index = indexes_[name];
@@ -114,16 +141,17 @@ void Store::UnindexLocked(const std::string& key, const kube::Json& object) {
 
 ObjectPtr Store::Upsert(ObjectPtr object) {
   std::string key = KeyOf(*object);
+  auto packed = std::make_shared<const PackedObject>(*object);
   std::unique_lock lock(mu_);
   written_ = true;
   ObjectPtr old;
   auto it = items_.find(key);
   if (it != items_.end()) {
-    old = it->second;
+    old = it->second->Unpack();
     UnindexLocked(key, *old);
-    it->second = object;
+    it->second = std::move(packed);
   } else {
-    items_.emplace(key, object);
+    items_.emplace(key, std::move(packed));
   }
   IndexLocked(key, *object);
   std::string rv = ResourceVersionOf(*object);
@@ -136,46 +164,48 @@ ObjectPtr Store::Remove(const std::string& key) {
   written_ = true;
   auto it = items_.find(key);
   if (it == items_.end()) return nullptr;
-  ObjectPtr old = it->second;
+  ObjectPtr old = it->second->Unpack();
   UnindexLocked(key, *old);
   items_.erase(it);
   return old;
 }
 
-ReplaceDiff Store::Replace(std::vector<ObjectPtr> objects, std::string resource_version) {
-  // Build the new contents and indexes outside the lock, then swap.
-  std::unordered_map<std::string, ObjectPtr> fresh;
-  std::vector<std::string> order;  // diffs follow the list's order
-  fresh.reserve(objects.size());
-  order.reserve(objects.size());
-  for (auto& o : objects) {
-    std::string key = KeyOf(*o);
-    if (fresh.insert_or_assign(key, std::move(o)).second) order.push_back(std::move(key));
-  }
-
-  std::map<std::string, Index> fresh_indexes;
+ReplaceDiff Store::Replace(std::vector<PackedPtr> objects, std::string resource_version) {
+  // Build the new contents and indexes outside the lock, then swap. Each
+  // object is decoded once here, for its key and index values, and dropped.
   std::map<std::string, IndexFunc> funcs;
   {
     std::shared_lock lock(mu_);
     funcs = index_funcs_;
   }
-  for (auto& [name, func] : funcs) {
-    auto& index = fresh_indexes[name];
-    for (auto& [key, obj] : fresh) {
-      for (auto& value : func(*obj)) index[value].insert(key);
+  std::unordered_map<std::string, PackedPtr> fresh;
+  std::map<std::string, Index> fresh_indexes;
+  std::vector<std::string> order;  // diffs follow the list's order
+  fresh.reserve(objects.size());
+  order.reserve(objects.size());
+  for (auto& packed : objects) {
+    ObjectPtr object = packed->Unpack();
+    std::string key = KeyOf(*object);
+    if (!fresh.try_emplace(key, std::move(packed)).second) continue;  // lists never repeat a key; the first wins
+    for (auto& [name, func] : funcs) {
+      auto& index = fresh_indexes[name];
+      for (auto& value : func(*object)) index[value].insert(key);
     }
+    order.push_back(std::move(key));
   }
+  for (auto& [name, func] : funcs) fresh_indexes[name];  // every index exists, even when empty
+  objects.clear();
 
   ReplaceDiff diff;
   {
     std::unique_lock lock(mu_);
     written_ = true;
     for (auto& key : order) {
-      const ObjectPtr& obj = fresh.at(key);
+      const PackedPtr& obj = fresh.at(key);
       auto old = items_.find(key);
       if (old == items_.end()) {
         diff.added.push_back(obj);
-      } else if (ResourceVersionOf(*old->second) != ResourceVersionOf(*obj)) {
+      } else if (old->second->resource_version() != obj->resource_version()) {
         diff.updated.emplace_back(old->second, obj);
       }
     }

@@ -1,9 +1,10 @@
 // The informer cache: the latest known state of every object of one resource.
 //
-// Thread-safe: one writer (the Watcher) and any number of readers. Readers get
-// std::shared_ptr<const Json>: immutable snapshots that stay valid after the
-// store moves on. Objects pass through the transform (e.g. TrimForCache)
-// before they are stored, outside the lock. Replace() swaps in a whole relist
+// Thread-safe: one writer (the Watcher) and any number of readers. Objects pass
+// through the transform (e.g. TrimForCache) before they are stored, outside the
+// lock, and are kept packed (CBOR, see packed_object.h): readers get a freshly
+// decoded std::shared_ptr<const Json> of their own, an immutable snapshot that
+// stays valid after the store moves on. Replace() swaps in a whole relist
 // atomically: a reader sees either the old contents or the new, never a mix.
 // Indexes are declared before the first write (AddIndex throws otherwise).
 #pragma once
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "runtime/object.h"
+#include "runtime/packed_object.h"
 
 namespace tfws::runtime {
 
@@ -33,11 +35,12 @@ using IndexFunc = std::function<std::vector<std::string>(const kube::Json&)>;
 inline constexpr const char* kIndexNamespace = "namespace";
 inline constexpr const char* kIndexOwnerUid = "owner-uid";  // every ownerReferences[].uid
 
-// What Replace() changed, so the watcher can report it to handlers.
+// What Replace() changed, so the watcher can report it to handlers. Packed, so
+// that a relist of N objects is never held decoded all at once.
 struct ReplaceDiff {
-  std::vector<ObjectPtr> added;
-  std::vector<std::pair<ObjectPtr, ObjectPtr>> updated;  // {old, new}, resourceVersion differs
-  std::vector<ObjectPtr> deleted;                         // last known state of vanished keys
+  std::vector<PackedPtr> added;
+  std::vector<std::pair<PackedPtr, PackedPtr>> updated;  // {old, new}, resourceVersion differs
+  std::vector<PackedPtr> deleted;                         // last known state of vanished keys
 };
 
 class Store {
@@ -58,6 +61,8 @@ class Store {
   // Objects whose index `index` contains `value`. Throws std::out_of_range for an unknown index.
   std::vector<ObjectPtr> ByIndex(const std::string& index, const std::string& value) const;
   std::size_t Size() const;
+  // Heap bytes of the packed objects (not the keys and indexes).
+  std::size_t PackedBytes() const;
   // The resourceVersion of the last list or event applied ("" before the first list).
   std::string ResourceVersion() const;
 
@@ -68,15 +73,18 @@ class Store {
                    std::chrono::milliseconds timeout = std::chrono::milliseconds::max()) const;
 
   // ---- writer side (used by the Watcher; also fine for tests)
-  // Applies the transform; call outside any lock of yours.
+  // Apply the transform; call outside any lock of yours. Prepare keeps the
+  // object decoded (a watch event, which handlers see next); Pack encodes it
+  // (a list item, held until Replace).
   ObjectPtr Prepare(kube::Json object) const;
+  PackedPtr Pack(kube::Json object) const;
   // Inserts or replaces; returns the previous object (nullptr when new).
   ObjectPtr Upsert(ObjectPtr object);
   // Removes; returns the removed object (nullptr when it was not there).
   ObjectPtr Remove(const std::string& key);
   // Swaps in a complete list (already prepared), records its resourceVersion
   // and marks the store synced. Returns what changed relative to before.
-  ReplaceDiff Replace(std::vector<ObjectPtr> objects, std::string resource_version);
+  ReplaceDiff Replace(std::vector<PackedPtr> objects, std::string resource_version);
   void SetResourceVersion(std::string resource_version);
 
  private:
@@ -87,7 +95,7 @@ class Store {
 
   Transform transform_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, ObjectPtr> items_;
+  std::unordered_map<std::string, PackedPtr> items_;
   std::map<std::string, IndexFunc> index_funcs_;
   std::map<std::string, Index> indexes_;
   std::string resource_version_;

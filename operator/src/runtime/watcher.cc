@@ -164,13 +164,13 @@ void Watcher::Run(std::stop_token stop) {
   SetState(WatcherState::kStopped);
 }
 
-std::optional<std::pair<std::vector<ObjectPtr>, std::string>> Watcher::StreamList(std::stop_token stop) {
+std::optional<std::pair<std::vector<PackedPtr>, std::string>> Watcher::StreamList(std::stop_token stop) {
   kube::ListOptions options;
   options.send_initial_events = true;
   options.resource_version_match = "NotOlderThan";  // with no resourceVersion: a consistent read
   options.allow_watch_bookmarks = true;
   options.timeout_seconds = WatchTimeoutSeconds();
-  std::vector<ObjectPtr> objects;
+  std::vector<PackedPtr> objects;
   std::string resource_version;
   bool complete = false;
   std::optional<kube::ApiError> error;
@@ -179,7 +179,7 @@ std::optional<std::pair<std::vector<ObjectPtr>, std::string>> Watcher::StreamLis
         options,
         [&](kube::WatchEvent&& event) {
           if (event.type == "ADDED") {
-            objects.push_back(store_.Prepare(std::move(event.object)));
+            objects.push_back(store_.Pack(std::move(event.object)));
             return true;
           }
           if (event.type == "BOOKMARK" && IsInitialEventsEnd(event.object)) {
@@ -198,7 +198,7 @@ std::optional<std::pair<std::vector<ObjectPtr>, std::string>> Watcher::StreamLis
     if (!RefusesStreamingList(e)) throw;
     error = e;
   }
-  if (stop.stop_requested()) return std::pair{std::vector<ObjectPtr>{}, std::string{}};
+  if (stop.stop_requested()) return std::pair{std::vector<PackedPtr>{}, std::string{}};
   if (error && !RefusesStreamingList(*error)) throw *error;
   if (!complete) {
     log_.Info("the server does not stream lists; paging from now on",
@@ -209,8 +209,8 @@ std::optional<std::pair<std::vector<ObjectPtr>, std::string>> Watcher::StreamLis
   return std::pair{std::move(objects), std::move(resource_version)};
 }
 
-std::pair<std::vector<ObjectPtr>, std::string> Watcher::PagedList() {
-  std::vector<ObjectPtr> objects;
+std::pair<std::vector<PackedPtr>, std::string> Watcher::PagedList() {
+  std::vector<PackedPtr> objects;
   std::string resource_version;
   kube::ListOptions options;
   options.limit = options_.page_size;
@@ -228,7 +228,7 @@ std::pair<std::vector<ObjectPtr>, std::string> Watcher::PagedList() {
       objects.reserve(objects.size() + items->size());
       for (auto& item : *items) {
         StampKind(item, api_version, list_kind);
-        objects.push_back(store_.Prepare(std::move(item)));
+        objects.push_back(store_.Pack(std::move(item)));
       }
       items->clear();  // this page's untrimmed objects go before the next page arrives
     }
@@ -237,7 +237,7 @@ std::pair<std::vector<ObjectPtr>, std::string> Watcher::PagedList() {
 }
 
 void Watcher::ListAndReplace(std::stop_token stop) {
-  std::optional<std::pair<std::vector<ObjectPtr>, std::string>> listed;
+  std::optional<std::pair<std::vector<PackedPtr>, std::string>> listed;
   if (streaming_list_) listed = StreamList(stop);
   if (stop.stop_requested()) return;
   if (!listed) listed = PagedList();
@@ -255,9 +255,17 @@ void Watcher::ListAndReplace(std::stop_token stop) {
                        {"added", diff.added.size()},
                        {"updated", diff.updated.size()},
                        {"deleted", diff.deleted.size()}});
-  for (auto& o : diff.deleted) Notify([&](EventHandler& h) { h.OnDelete(o); });
-  for (auto& o : diff.added) Notify([&](EventHandler& h) { h.OnAdd(o); });
-  for (auto& [old_object, new_object] : diff.updated) {
+  // One object decoded at a time: handlers see each, none is held after.
+  for (auto& packed : diff.deleted) {
+    ObjectPtr o = packed->Unpack();
+    Notify([&](EventHandler& h) { h.OnDelete(o); });
+  }
+  for (auto& packed : diff.added) {
+    ObjectPtr o = packed->Unpack();
+    Notify([&](EventHandler& h) { h.OnAdd(o); });
+  }
+  for (auto& [old_packed, new_packed] : diff.updated) {
+    ObjectPtr old_object = old_packed->Unpack(), new_object = new_packed->Unpack();
     Notify([&](EventHandler& h) { h.OnUpdate(old_object, new_object); });
   }
 }

@@ -82,8 +82,8 @@ class Watcher {
   void SetState(WatcherState state);
   void ListAndReplace(std::stop_token stop);
   // The current objects by streaming list; nullopt when the server has none.
-  std::optional<std::pair<std::vector<ObjectPtr>, std::string>> StreamList(std::stop_token stop);
-  std::pair<std::vector<ObjectPtr>, std::string> PagedList();
+  std::optional<std::pair<std::vector<PackedPtr>, std::string>> StreamList(std::stop_token stop);
+  std::pair<std::vector<PackedPtr>, std::string> PagedList();
   int WatchTimeoutSeconds() const;
   WatchEnd WatchOnce(std::stop_token stop);
   bool ApplyEvent(kube::WatchEvent&& event, WatchEnd& end);

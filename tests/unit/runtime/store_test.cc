@@ -29,6 +29,13 @@ std::vector<std::string> Names(const std::vector<ObjectPtr>& objects) {
   return names;
 }
 
+std::vector<std::string> Names(const std::vector<PackedPtr>& objects) {
+  std::vector<std::string> names;
+  for (auto& o : objects) names.push_back(NameOf(*o->Unpack()));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 TEST(Store, KeysAreNamespaceSlashNameOrJustNameForClusterScoped) {
   Store store;
   store.Upsert(store.Prepare(Pod("team-a", "ws1", "1")));
@@ -85,13 +92,12 @@ TEST(Store, ReplaceSwapsContentsAndReportsAddedUpdatedAndVanishedObjects) {
   store.Upsert(store.Prepare(Pod("a", "changes", "2")));
   store.Upsert(store.Prepare(Pod("a", "vanishes", "3", "uid-9")));
   ReplaceDiff diff = store.Replace(
-      {store.Prepare(Pod("a", "stays", "1")), store.Prepare(Pod("a", "changes", "5")),
-       store.Prepare(Pod("a", "new", "6"))},
+      {store.Pack(Pod("a", "stays", "1")), store.Pack(Pod("a", "changes", "5")), store.Pack(Pod("a", "new", "6"))},
       "7");
   EXPECT_EQ(Names(diff.added), (std::vector<std::string>{"new"}));
   ASSERT_EQ(diff.updated.size(), 1u);
-  EXPECT_EQ(ResourceVersionOf(*diff.updated[0].first), "2");
-  EXPECT_EQ(ResourceVersionOf(*diff.updated[0].second), "5");
+  EXPECT_EQ(ResourceVersionOf(*diff.updated[0].first->Unpack()), "2");
+  EXPECT_EQ(ResourceVersionOf(*diff.updated[0].second->Unpack()), "5");
   EXPECT_EQ(Names(diff.deleted), (std::vector<std::string>{"vanishes"}));
   EXPECT_EQ(store.Size(), 3u);
   EXPECT_EQ(store.Get("a/vanishes"), nullptr);
@@ -122,6 +128,42 @@ TEST(Store, AppliesTheTransformBeforeStoring) {
   pod["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
   store.Upsert(store.Prepare(pod));
   EXPECT_FALSE(store.Get("a/p")->at("metadata").contains("managedFields"));
+}
+
+TEST(Store, ReadersGetTheirOwnDecodedCopyEqualToWhatWasStored) {
+  Store store;
+  Json pod = Pod("a", "p", "1", "uid-1");
+  pod["spec"] = {{"nodeName", "gpu-a100-0"}, {"priority", 7}, {"ratio", 0.5}, {"ok", true}, {"none", nullptr}};
+  store.Upsert(store.Prepare(pod));
+  ObjectPtr first = store.Get("a/p");
+  ObjectPtr second = store.Get("a/p");
+  EXPECT_EQ(*first, pod);  // every JSON type survives the packed form
+  EXPECT_NE(first.get(), second.get());  // nothing decoded is shared with, or kept by, the cache
+  EXPECT_EQ(*store.ByIndex(kIndexOwnerUid, "uid-1").at(0), pod);
+  EXPECT_EQ(*store.List().at(0), pod);
+}
+
+TEST(Store, KeepsObjectsPackedSmallerThanTheirJsonText) {
+  Store store;
+  Json pod = Pod("a", "p", "1", "uid-1");
+  pod["metadata"]["labels"] = {{"app.kubernetes.io/name", "tfws"}, {"tfws.io/workspace", "p"}};
+  store.Upsert(store.Prepare(pod));
+  EXPECT_GT(store.PackedBytes(), 0u);
+  EXPECT_LT(store.PackedBytes(), pod.dump().size());
+}
+
+TEST(Store, ReplaceIndexesEveryListedObject) {
+  Store store;
+  store.AddIndex("node", [](const Json& o) -> std::vector<std::string> {
+    return {o.value("spec", Json::object()).value("nodeName", "")};
+  });
+  Json on_a = Pod("a", "p1", "1"), on_b = Pod("a", "p2", "2");
+  on_a["spec"]["nodeName"] = "node-a";
+  on_b["spec"]["nodeName"] = "node-b";
+  store.Replace({store.Pack(on_a), store.Pack(on_b)}, "3");
+  ASSERT_EQ(store.ByIndex("node", "node-b").size(), 1u);
+  EXPECT_EQ(NameOf(*store.ByIndex("node", "node-b")[0]), "p2");
+  EXPECT_EQ(store.ByIndex(kIndexNamespace, "a").size(), 2u);
 }
 
 }  // namespace
