@@ -43,8 +43,11 @@ void RequireSsh(const nlohmann::json& ws) {
   }
 }
 
-// Single-quoted for the shell ssh runs ProxyCommand with.
+// As the shell ssh runs ProxyCommand with reads it: as is when plain, else single-quoted.
 std::string ShellQuote(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                             "0123456789_./:=@%+-") == std::string::npos;
+  if (plain) return word;
   std::string out = "'";
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";

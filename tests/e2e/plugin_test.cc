@@ -508,8 +508,11 @@ TEST_F(PluginTest, SshThroughThePortForwardLogsInWithTheKeyCopiesAFileAndRefuses
 
   // Nothing behind the Pod's port: the kubelet's error, with the Pod, the port and what to check.
   c().Delete(kKwokPortForwards, ns(), "w-sshd");
-  code = RunCommand("sleep 2 | " + std::string(TFWS_PLUGIN_BIN) + " ssh-proxy w-sshd" + common + " 2>&1", &out);
-  EXPECT_EQ(code, 1) << out;
+  // ssh writes its banner at once: the kubelet's error must not be lost to the closing connection.
+  code = RunCommand(env + TFWS_PLUGIN_BIN + " ssh w-sshd -l " + box.user() + " -i '" + key.string() + "'" + common +
+                        " --" + batch + " true 2>&1",
+                    &out);
+  EXPECT_EQ(code, 255) << out;
   EXPECT_THAT(out, HasSubstr("port-forward to pod \"w-sshd\" port 2222 (tfworkspace \"w-sshd\") failed"));
   EXPECT_THAT(out, HasSubstr("is the server in the Pod listening on that port?"));
 

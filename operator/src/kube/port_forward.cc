@@ -19,6 +19,9 @@ constexpr std::size_t kMaxHead = 64 * 1024;
 constexpr std::size_t kMaxErrorBody = 1 << 20;
 constexpr std::size_t kReadBytes = 64 * 1024;
 constexpr uint16_t kNormalClosure = 1000;
+// v4 cannot tell the Pod "no more input": after local EOF the answer still in flight is relayed
+// until the stream has been quiet this long.
+constexpr std::chrono::milliseconds kLingerAfterLocalEnd{1000};
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -230,7 +233,10 @@ bool PortForward::HandleMessage(const websocket::Message& message, int out_fd, s
       connection_->WriteAll(websocket::EncodeClientFrame(websocket::Opcode::kPong, message.payload));
       return true;
     case websocket::Opcode::kClose:
-      connection_->WriteAll(websocket::EncodeClientFrame(websocket::Opcode::kClose, message.payload.substr(0, 2)));
+      try {  // the answer RFC 6455 asks for; the server may not wait for it
+        connection_->WriteAll(websocket::EncodeClientFrame(websocket::Opcode::kClose, message.payload.substr(0, 2)));
+      } catch (const TransportError&) {
+      }
       return false;
     case websocket::Opcode::kText:
       throw PortForwardError("port-forward: text message on a " + std::string(kPortForwardProtocol) + " stream");
@@ -239,10 +245,34 @@ bool PortForward::HandleMessage(const websocket::Message& message, int out_fd, s
   }
 }
 
+void PortForward::DrainAfterFailure(int out_fd, std::string& error) {
+  char bytes[8192];
+  try {
+    for (;;) {
+      pollfd p{connection_->fd(), POLLIN, 0};
+      if (!connection_->Buffered() && poll(&p, 1, static_cast<int>(kLingerAfterLocalEnd.count())) <= 0) return;
+      const std::size_t n = connection_->Read(bytes, sizeof bytes);
+      if (n == 0) return;
+      reader_.Feed(std::string_view(bytes, n));
+      while (auto message = reader_.Next()) {
+        if (message->opcode == websocket::Opcode::kBinary) {
+          auto parts = demux_.Take(message->payload);
+          error += parts.error;
+          if (!parts.data.empty()) WriteFd(out_fd, parts.data);
+        }
+      }
+    }
+  } catch (const std::exception&) {
+    // Best effort: whatever was read is in `error`.
+  }
+}
+
 void PortForward::Relay(int in_fd, int out_fd) {
   std::string error;
   std::string buffer(kReadBytes, '\0');
   bool open = true;
+  bool local_open = true;
+  bool server_closed = false;
   // Messages that arrived with the upgrade answer.
   while (open) {
     auto message = reader_.Next();
@@ -252,15 +282,20 @@ void PortForward::Relay(int in_fd, int out_fd) {
   while (open) {
     pollfd fds[2] = {{connection_->fd(), POLLIN, 0}, {in_fd, POLLIN, 0}};
     if (!connection_->Buffered()) {
-      const int n = poll(fds, 2, -1);
+      // After the local end finished, wait only a short quiet time for the Pod's last answer.
+      const int n = poll(fds, local_open ? 2 : 1, local_open ? -1 : static_cast<int>(kLingerAfterLocalEnd.count()));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw PortForwardError(std::string("port-forward: poll: ") + std::strerror(errno));
+      if (n == 0) break;  // lingered long enough
     } else {
       fds[0].revents = POLLIN;
     }
     if (fds[0].revents != 0) {
       const std::size_t n = connection_->Read(buffer.data(), buffer.size());
-      if (n == 0) break;  // the server closed
+      if (n == 0) {
+        server_closed = true;
+        break;
+      }
       reader_.Feed(std::string_view(buffer.data(), n));
       while (open) {
         auto message = reader_.Next();
@@ -268,18 +303,33 @@ void PortForward::Relay(int in_fd, int out_fd) {
         open = HandleMessage(*message, out_fd, error);
       }
     }
-    if (open && fds[1].revents != 0) {
+    if (open && local_open && fds[1].revents != 0) {
       const ssize_t n = ::read(in_fd, buffer.data(), buffer.size());
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        // Local end finished: v4 has no half-close, so end the whole stream.
-        connection_->WriteAll(
-            websocket::EncodeClientFrame(websocket::Opcode::kClose, websocket::ClosePayload(kNormalClosure)));
-        open = false;
-        break;
+        // v4 has no half-close to pass on: keep relaying the Pod's answer until it is quiet.
+        local_open = false;
+        continue;
       }
-      connection_->WriteAll(websocket::EncodeClientFrame(
-          websocket::Opcode::kBinary, PortForwardDataMessage(std::string_view(buffer.data(), n))));
+      try {
+        connection_->WriteAll(websocket::EncodeClientFrame(
+            websocket::Opcode::kBinary, PortForwardDataMessage(std::string_view(buffer.data(), n))));
+      } catch (const TransportError& e) {
+        // The kubelet may have ended the stream with an error we have not read yet: say that.
+        // (When the server reset the connection, that text is lost with it.)
+        if (error.empty()) DrainAfterFailure(out_fd, error);
+        throw PortForwardError(error.empty() ? std::string("the server closed the port-forward (") + e.what() +
+                                                   "): the kubelet could not reach the port, or the Pod went away"
+                                             : error);
+      }
+    }
+  }
+  if (open && !server_closed) {
+    try {
+      connection_->WriteAll(
+          websocket::EncodeClientFrame(websocket::Opcode::kClose, websocket::ClosePayload(kNormalClosure)));
+    } catch (const TransportError&) {
+      // Best effort: the server may be gone already.
     }
   }
   if (!error.empty()) throw PortForwardError(error);

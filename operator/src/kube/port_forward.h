@@ -85,8 +85,9 @@ class PortForward {
                                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   // Copies bytes read from in_fd to the Pod and the Pod's bytes to out_fd
-  // until either side ends: EOF on in_fd (the WebSocket is then closed), the
-  // server closing, or out_fd refusing writes. Throws PortForwardError with
+  // until either side ends: EOF on in_fd (v4 has no half-close, so the Pod's
+  // answer is relayed until the stream is quiet for 1 s, then the WebSocket is
+  // closed), the server closing, or out_fd refusing writes. Throws PortForwardError with
   // the kubelet's error text, TransportError when the connection breaks.
   // Writes to a closed pipe must not kill the process: ignore SIGPIPE.
   void Relay(int in_fd, int out_fd);
@@ -94,6 +95,8 @@ class PortForward {
  private:
   PortForward(std::unique_ptr<TlsConnection> connection, uint16_t port, std::string early_bytes);
   bool HandleMessage(const websocket::Message& message, int out_fd, std::string& error);
+  // After a failed write: reads what the server still sent (the kubelet's error text).
+  void DrainAfterFailure(int out_fd, std::string& error);
 
   std::unique_ptr<TlsConnection> connection_;
   websocket::MessageReader reader_;

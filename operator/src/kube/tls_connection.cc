@@ -278,7 +278,8 @@ void TlsConnection::WriteAll(std::string_view bytes) {
       wrote = static_cast<std::size_t>(n);
     } else if (SSL_write_ex(tls_->ssl.get(), bytes.data(), bytes.size(), &wrote) != 1) {
       if (errno == EINTR) continue;
-      throw TransportError("writing to " + peer_ + ": " + OpenSslError());
+      const bool system = SSL_get_error(tls_->ssl.get(), 0) == SSL_ERROR_SYSCALL && ERR_peek_error() == 0;
+      throw TransportError("writing to " + peer_ + ": " + (system ? std::string(std::strerror(errno)) : OpenSslError()));
     }
     bytes.remove_prefix(wrote);
   }
