@@ -55,9 +55,14 @@ check "NOTES tell how to create a first workspace and where metrics are" \
 check "the TFWorkspace CRD is installed and served" bash -c "'$KUBECTL' wait --for condition=Established --timeout=60s crd/tfworkspaces.tfws.io >/dev/null"
 check "the TFWorkspaceClass CRD is installed and served" bash -c "'$KUBECTL' wait --for condition=Established --timeout=60s crd/tfworkspaceclasses.tfws.io >/dev/null"
 check "the admission policies and their bindings are installed" bash -c \
-  "'$KUBECTL' get validatingadmissionpolicy,validatingadmissionpolicybinding tfws-workspace-rights.tfws.io tfws-workspace-class.tfws.io >/dev/null"
+  "'$KUBECTL' get validatingadmissionpolicy,validatingadmissionpolicybinding tfws-workspace-rights.tfws.io tfws-workspace-class.tfws.io tfws-workspace-class-exists.tfws.io tfws-class-single-default.tfws.io >/dev/null"
+check "the class-reference MutatingAdmissionPolicy and its binding are installed (the API server serves them)" bash -c \
+  "'$KUBECTL' get mutatingadmissionpolicy,mutatingadmissionpolicybinding tfws-workspace-class-ref.tfws.io >/dev/null"
 # The policy refuses every workspace until a class exists: the platform team's first step.
 admin apply -f "$ROOT/examples/classes/" >/dev/null
+# The policies see the new default class within seconds (their informers); wait until they admit
+# the example (a dry run; measured 0.2 s against the testenv API server, at most 30 s).
+for _ in $(seq 1 30); do admin create --dry-run=server -n default -f "$EXAMPLE" >/dev/null 2>&1 && break; sleep 1; done
 "$HELM" get manifest "$RELEASE" -n "$NS" >"$WORK/manifest.yaml"
 SA=$(/usr/bin/python3 -c '
 import sys, yaml
@@ -124,6 +129,8 @@ d = yaml.safe_load(open(sys.argv[1])); d["metadata"]["name"] = sys.argv[2]; prin
     sleep 1; phase=$(admin get tfworkspace "$name" -n "$USERS_NS" -o jsonpath='{.status.phase}' 2>/dev/null || true)
   done
   check "$label: TFWorkspace $name reaches phase Running (got '$phase')" test "$phase" = Running
+  check "$label: admission wrote the default class into its spec.className" \
+    test "$(admin get tfworkspace "$name" -n "$USERS_NS" -o jsonpath='{.spec.className}')" = shared-gpu
   check "$label: its Pod exists and is owned by the TFWorkspace" \
     test "$(admin get pod "$name" -n "$USERS_NS" -o jsonpath='{.metadata.ownerReferences[0].kind}' 2>/dev/null)" = TFWorkspace
   local forbidden

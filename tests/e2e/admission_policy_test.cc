@@ -10,14 +10,16 @@
 // the other tests (system:masters) only prepares the namespace, RBAC and classes. Every attempt is
 // a dry-run create: admission runs in full, nothing is stored.
 //
-// The shipped policies are applied as they are; their bindings are applied under e2e names with a
-// namespaceSelector (tfws.io/admission-e2e=true) so that the other suites in the same cluster are
-// not held to these classes.
+// The shipped policies are applied as they are; their bindings are applied under e2e names, scoped
+// by the label tfws.io/admission-e2e=true: on namespaces (workspace bindings), on classes (the class
+// binding's objects) and on the classes a binding takes as params, so that the other suites in the
+// same cluster are not held to these classes and these tests see only their own classes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "kube/api_error.h"
@@ -36,6 +38,10 @@ const kube::Resource kPolicies{"admissionregistration.k8s.io", "v1", "validating
                                "ValidatingAdmissionPolicy", false};
 const kube::Resource kPolicyBindings{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings",
                                      "ValidatingAdmissionPolicyBinding", false};
+const kube::Resource kMutatingPolicies{"admissionregistration.k8s.io", "v1", "mutatingadmissionpolicies",
+                                       "MutatingAdmissionPolicy", false};
+const kube::Resource kMutatingPolicyBindings{"admissionregistration.k8s.io", "v1", "mutatingadmissionpolicybindings",
+                                             "MutatingAdmissionPolicyBinding", false};
 const kube::Resource kRoles{"rbac.authorization.k8s.io", "v1", "roles", "Role", true};
 const kube::Resource kRoleBindings{"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true};
 const kube::Resource kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false};
@@ -84,6 +90,27 @@ std::string AllMessages(const kube::ApiError& e) {
   return text;
 }
 
+// A shipped binding under an e2e name that acts only on labelled namespaces (a policy for
+// workspaces) or labelled classes (a policy for classes: a namespaceSelector never skips a
+// cluster-scoped object) and takes only labelled classes as params (see the header comment).
+Json ScopedToThisSuite(Json binding, bool policy_matches_classes) {
+  const Json scope = {{"matchLabels", {{kScopeLabel, "true"}}}};
+  binding["metadata"]["name"] = binding["metadata"]["name"].get<std::string>() + "-e2e";
+  binding["spec"]["matchResources"][policy_matches_classes ? "objectSelector" : "namespaceSelector"] = scope;
+  if (binding["spec"].contains("paramRef")) binding["spec"]["paramRef"]["selector"] = scope;
+  return binding;
+}
+
+// A TFWorkspaceClass object in this suite's scope.
+Json ClassObject(const std::string& name, const Json& spec, bool is_default = false) {
+  Json object = {{"apiVersion", "tfws.io/v1alpha1"},
+                 {"kind", "TFWorkspaceClass"},
+                 {"metadata", {{"name", name}, {"labels", {{kScopeLabel, "true"}}}}},
+                 {"spec", spec}};
+  if (is_default) object["metadata"]["annotations"] = {{"tfws.io/is-default-class", "true"}};
+  return object;
+}
+
 // Installs the shipped policy objects once per process (see the header comment) and two classes:
 // `strict` (what a shared cluster allows) and `open-ssh` (SSH allowed, no limits), named uniquely.
 struct Installed {
@@ -98,16 +125,19 @@ const Installed& InstallPolicyAndClasses(kube::Client& admin) {
   if (installed) return *installed;
   InstallWorkspaceCrd(admin);
   const fs::path dir = fs::path(TFWS_SOURCE_DIR) / "crds/admission";
+  std::map<std::string, bool> policy_matches_classes;  // each file holds a policy before its binding
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".yaml") continue;
     for (Json object : workspace::ReadManifestFile(entry.path().string())) {
       const std::string kind = object["kind"];
-      if (kind == "ValidatingAdmissionPolicy") {
-        admin.Apply(kPolicies, "", object, ForceApply());
-      } else if (kind == "ValidatingAdmissionPolicyBinding") {
-        object["metadata"]["name"] = object["metadata"]["name"].get<std::string>() + "-e2e";
-        object["spec"]["matchResources"]["namespaceSelector"] = {{"matchLabels", {{kScopeLabel, "true"}}}};
-        admin.Apply(kPolicyBindings, "", object, ForceApply());
+      if (kind == "ValidatingAdmissionPolicy" || kind == "MutatingAdmissionPolicy") {
+        policy_matches_classes[object["metadata"]["name"]] =
+            object["spec"]["matchConstraints"].dump().find("tfworkspaceclasses") != std::string::npos;
+        admin.Apply(kind == "ValidatingAdmissionPolicy" ? kPolicies : kMutatingPolicies, "", object, ForceApply());
+      } else if (kind == "ValidatingAdmissionPolicyBinding" || kind == "MutatingAdmissionPolicyBinding") {
+        const bool for_classes = policy_matches_classes.at(object["spec"]["policyName"]);
+        admin.Apply(kind == "ValidatingAdmissionPolicyBinding" ? kPolicyBindings : kMutatingPolicyBindings, "",
+                    ScopedToThisSuite(std::move(object), for_classes), ForceApply());
       } else if (kind == "ClusterRole") {
         admin.Apply(kClusterRoles, "", object, ForceApply());
       } else {
@@ -132,14 +162,9 @@ const Installed& InstallPolicyAndClasses(kube::Client& admin) {
                      "allowedPriorityClasses": ["workspace-normal"]},
       "culling": {"defaultIdleTimeoutMinutes": 60, "maxIdleTimeoutMinutes": 480}
     }})");
-  Json klass = strict;
-  klass["metadata"]["name"] = names.strict_class;
-  admin.Apply(kube::resources::kTFWorkspaceClasses, "", klass, ForceApply());
-  Json ssh = {{"apiVersion", "tfws.io/v1alpha1"},
-              {"kind", "TFWorkspaceClass"},
-              {"metadata", {{"name", names.ssh_class}}},
-              {"spec", {{"ssh", {{"allowed", true}}}}}};
-  admin.Apply(kube::resources::kTFWorkspaceClasses, "", ssh, ForceApply());
+  admin.Apply(kube::resources::kTFWorkspaceClasses, "", ClassObject(names.strict_class, strict["spec"]), ForceApply());
+  admin.Apply(kube::resources::kTFWorkspaceClasses, "", ClassObject(names.ssh_class, {{"ssh", {{"allowed", true}}}}),
+              ForceApply());
   installed = names;
   return *installed;
 }
@@ -190,6 +215,10 @@ class AdmissionPolicy : public TestenvTest {
     ASSERT_TRUE(WaitFor([&] { return RefusalOf(*alice_, probe_class).find("spec.gpu.count") != std::string::npos; },
                         std::chrono::seconds(15)))
         << "the class policy does not refuse 9 GPUs: " << RefusalOf(*alice_, probe_class);
+    // ... and the class-reference pair knows the class (else it would refuse every spec as naming none).
+    Json probe_fits = Workspace("probe", Json::object());
+    ASSERT_TRUE(WaitFor([&] { return RefusalOf(*alice_, probe_fits).empty(); }, std::chrono::seconds(15)))
+        << "a spec inside the class is refused: " << RefusalOf(*alice_, probe_fits);
   }
 
   void Grant(const std::string& user, const std::string& role, const Json& rules) {
@@ -342,6 +371,79 @@ TEST_F(AdmissionPolicy, ASpecInsideTheClassPasses) {
                                                    {"culling", {{"idleTimeoutMinutes", 480}}}})),
             "");
   EXPECT_EQ(RefusalOf(*alice_, Workspace("no-owner", {{"owner", nullptr}})), "") << "an empty owner blames nobody";
+}
+
+TEST_F(AdmissionPolicy, AClassNameThatDoesNotExistIsRefused) {
+  ExpectRefused(*alice_, {{"className", "e2e-no-such-class"}}, "spec.className");
+  EXPECT_THAT(RefusalOf(*alice_, Workspace("attempt", {{"className", "e2e-no-such-class"}})),
+              HasSubstr("TFWorkspaceClass \"e2e-no-such-class\" does not exist; set spec.className to a class listed by "
+                        "`kubectl get tfwsclass`"));
+}
+
+TEST_F(AdmissionPolicy, WithoutADefaultClassAWorkspaceWithoutClassNameIsRefused) {
+  // None of this suite's classes is the default (DefaultClassIsWrittenIntoNewWorkspaces removes its
+  // own; a deleted param reaches the policies' informers within ~1 s, 15 s allows a loaded machine).
+  const Json attempt = Workspace("attempt", {{"className", nullptr}});
+  EXPECT_TRUE(WaitFor([&] { return RefusalOf(*alice_, attempt).find("spec.className:") != std::string::npos; },
+                      std::chrono::seconds(15)))
+      << RefusalOf(*alice_, attempt);
+  EXPECT_THAT(RefusalOf(*alice_, attempt),
+              HasSubstr("spec.className: empty, and no TFWorkspaceClass is annotated tfws.io/is-default-class: \"true\""));
+}
+
+TEST_F(AdmissionPolicy, DefaultClassIsWrittenIntoNewWorkspaces) {
+  const std::string name = UniqueName("e2e-default");
+  const Json created = client().Create(kube::resources::kTFWorkspaceClasses, "",
+                                       ClassObject(name, {{"gpu", {{"maxCount", 1}}}}, /*is_default=*/true));
+  struct RemoveClass {
+    kube::Client& admin;
+    std::string name;
+    ~RemoveClass() {
+      try {
+        admin.Delete(kube::resources::kTFWorkspaceClasses, "", name);
+      } catch (const std::exception&) {
+      }
+    }
+  } remove{client(), name};
+  // What the API server stores for a workspace without className (dry run; null when refused).
+  kube::WriteOptions dry_run;
+  dry_run.dry_run = true;
+  const auto admitted = [&](const Json& spec) -> Json {
+    try {
+      return alice_->Create(kube::resources::kTFWorkspaces, ns(), Workspace("defaulted", spec), dry_run);
+    } catch (const kube::ApiError&) {
+      return nullptr;
+    }
+  };
+  Json stored;
+  // A new param reaches the policies' informers within ~1 s; 15 s allows a loaded machine.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        stored = admitted({{"className", nullptr}});
+        return stored.is_object();
+      },
+      std::chrono::seconds(15)))
+      << RefusalOf(*alice_, Workspace("defaulted", {{"className", nullptr}}));
+  EXPECT_EQ(stored["spec"].value("className", ""), name) << "the default class is written into spec.className";
+  EXPECT_EQ(stored["metadata"]["annotations"].value("tfws.io/class-uid", ""), created["metadata"]["uid"]);
+  // The default class's limits hold for such a workspace, and the message names that class.
+  EXPECT_THAT(RefusalOf(*alice_, Workspace("too-big", {{"className", nullptr}, {"gpu", {{"count", 2}}}})),
+              HasSubstr("spec.gpu.count: 2 is more than the 1 GPUs TFWorkspaceClass " + name));
+  // A named class is kept, and the annotation records that class, whatever the author wrote there.
+  Json forged = Workspace("named", Json::object());
+  forged["metadata"]["annotations"] = {{"tfws.io/class-uid", "forged"}};
+  const Json named = alice_->Create(kube::resources::kTFWorkspaces, ns(), forged, dry_run);
+  EXPECT_EQ(named["spec"].value("className", ""), classes_.strict_class);
+  EXPECT_NE(named["metadata"]["annotations"].value("tfws.io/class-uid", ""), "forged");
+  // A second default class is refused while this one is the default.
+  try {
+    client().Create(kube::resources::kTFWorkspaceClasses, "", ClassObject(UniqueName("e2e-default2"), Json::object(), true),
+                    dry_run);
+    ADD_FAILURE() << "a second default class was admitted";
+  } catch (const kube::ApiError& e) {
+    EXPECT_THAT(AllMessages(e), HasSubstr("metadata.annotations[tfws.io/is-default-class]: TFWorkspaceClass " + name +
+                                          " is already the default"));
+  }
 }
 
 TEST_F(AdmissionPolicy, ClassNameIsImmutable) {

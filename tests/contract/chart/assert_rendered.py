@@ -89,8 +89,17 @@ def check_admission(docs, values):
         expect("admissionPolicy.enabled=false: no policy, binding or admin ClusterRole",
                not policies and not bindings and not admin)
         return
-    expect("admission: the rights and class policies are rendered",
-           policies == ["tfws-workspace-class.tfws.io", "tfws-workspace-rights.tfws.io"])
+    mutating = sorted(p["metadata"]["name"] for p in objects_of(docs, "MutatingAdmissionPolicy"))
+    # The class-reference pair needs MutatingAdmissionPolicy (Kubernetes >= 1.36): rendered only where
+    # the API server serves it (helm template --api-versions admissionregistration.k8s.io/v1/MutatingAdmissionPolicy).
+    expected = ["tfws-class-single-default.tfws.io", "tfws-workspace-class.tfws.io", "tfws-workspace-rights.tfws.io"]
+    if mutating:
+        expected = sorted(expected + ["tfws-workspace-class-exists.tfws.io"])
+    expect("admission: the rights, class and single-default policies (and class-exists with the mutating one) are rendered",
+           policies == expected)
+    expect("admission: the class-reference MutatingAdmissionPolicy comes with its binding, or neither",
+           mutating in ([], ["tfws-workspace-class-ref.tfws.io"]) and
+           sorted(b["spec"]["policyName"] for b in objects_of(docs, "MutatingAdmissionPolicyBinding")) == mutating)
     expect("admission: each policy has a Deny binding",
            sorted(bindings) == policies and all(b["spec"]["validationActions"] == ["Deny"] for b in bindings.values()))
     klass = bindings.get("tfws-workspace-class.tfws.io", {}).get("spec", {}).get("paramRef", {})
