@@ -524,5 +524,95 @@ TEST_F(PluginTest, SshThroughThePortForwardLogsInWithTheKeyCopiesAFileAndRefuses
   EXPECT_THAT(out, HasSubstr("tfworkspace \"w-sshd\" not found in namespace \"no-such-namespace\""));
 }
 
+TEST_F(PluginTest, TheChartsUserRolesAreEnoughForEveryCommandAndAMissingRightIsNamed) {
+  // The chart's ClusterRoles tfws-user and tfws-gpu-viewer, rendered by helm as installed.
+  std::string bin;
+  RunCommand(TestenvScript() + " bin", &bin);
+  bin = bin.substr(0, bin.find('\n'));
+  const std::string kubectl = bin + "/kubectl --kubeconfig '" + KubeconfigPath() + "' ";
+  std::string out;
+  const std::string roles = bin + "/helm template t " + TFWS_SOURCE_DIR + "/charts/tfws-operator -s templates/user-roles.yaml | ";
+  ASSERT_EQ(RunCommand(roles + kubectl + "apply --server-side --field-manager=tfws-e2e -f - 2>&1", &out), 0) << out;
+  // Removed again (also on failure), so a later `helm install` into this cluster owns them.
+  struct RemoveRoles {
+    std::string command;
+    ~RemoveRoles() { RunCommand(command); }
+  } remove_roles{roles + kubectl + "delete --ignore-not-found -f - >/dev/null 2>&1"};
+  const std::string key = ShortKeyFile();
+  auto r = Plugin("create w-rbac --ssh-key " + key + " --image tfws/tf29-workspace:0.1.0 --size 1Gi --timeout 60s");
+  std::filesystem::remove(key);
+  ASSERT_EQ(r.code, 0) << r.output;
+
+  // alice: a ServiceAccount with only tfws-user in this namespace, through her own kubeconfig.
+  ASSERT_EQ(RunCommand(kubectl + "-n " + ns() + " create serviceaccount alice 2>&1 && " + kubectl + "-n " + ns() +
+                           " create rolebinding alice-tfws-user --clusterrole=tfws-user --serviceaccount=" + ns() +
+                           ":alice 2>&1",
+                       &out),
+            0)
+      << out;
+  std::string token;
+  ASSERT_EQ(RunCommand(kubectl + "-n " + ns() + " create token alice --duration=10m", &token), 0) << token;
+  Sandbox box;
+  const auto alice_config = box.dir() / "alice.kubeconfig";
+  std::ofstream(alice_config) << "apiVersion: v1\nkind: Config\nclusters:\n- name: testenv\n  cluster:\n    server: "
+                              << LoadTestenvConfig().server << "\n    certificate-authority: " << TestenvFile("certs/ca.crt")
+                              << "\nusers:\n- name: alice\n  user:\n    token: " << token.substr(0, token.find('\n'))
+                              << "\ncontexts:\n- name: alice\n  context:\n    cluster: testenv\n    user: alice\n"
+                              << "    namespace: " << ns() << "\ncurrent-context: alice\n";
+  auto as_alice = [&](const std::string& args) {
+    Result result;
+    result.code = RunCommand("XDG_CACHE_HOME='" + box.dir().string() + "' " + TFWS_PLUGIN_BIN + " " + args +
+                                 " --kubeconfig '" + alice_config.string() + "' </dev/null 2>&1",
+                             &result.output);
+    return result;
+  };
+
+  for (const std::string command : {"create w-alice --size 1Gi --timeout 60s", "list", "describe w-rbac",
+                                    "stop w-alice", "start w-alice", "restart w-alice"}) {
+    r = as_alice(command);
+    EXPECT_EQ(r.code, 0) << command << ":\n" << r.output;
+  }
+  r = as_alice("logs w-rbac");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("kwok simulates this container"));
+  r = as_alice("token w-rbac");
+  EXPECT_EQ(r.code, 0) << r.output;
+  r = as_alice("ssh-config w-rbac");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("StrictHostKeyChecking yes")) << "tfws-user reads the host key Secret";
+  // Authorized: the upgrade passes the API server; only kwok has nothing behind the port.
+  r = as_alice("ssh-proxy w-rbac");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("no forward found for port 2222")) << r.output;
+  r = as_alice("gpus");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("you may not list nodes"));
+  const std::string viewers = UniqueName("e2e-gpu-viewers");
+  ASSERT_EQ(RunCommand(kubectl + "create clusterrolebinding " + viewers + " --clusterrole=tfws-gpu-viewer --serviceaccount=" +
+                           ns() + ":alice 2>&1",
+                       &out),
+            0)
+      << out;
+  // RBAC changes reach the authorizer within ~1 s (measured); 5 s.
+  EXPECT_TRUE(WaitFor([&] { return (r = as_alice("gpus")).code == 0; }, seconds(5))) << r.output;
+  RunCommand(kubectl + "delete clusterrolebinding " + viewers);
+
+  // Without pods/portforward the error names the right and where it comes from.
+  ASSERT_EQ(RunCommand(kubectl + "-n " + ns() + " delete rolebinding alice-tfws-user 2>&1 && " + kubectl + "-n " + ns() +
+                           " create role workspaces-only --verb=get,list --resource=tfworkspaces.tfws.io 2>&1 && " +
+                           kubectl + "-n " + ns() + " create rolebinding alice-workspaces-only --role=workspaces-only " +
+                           "--serviceaccount=" + ns() + ":alice 2>&1",
+                       &out),
+            0)
+      << out;
+  EXPECT_TRUE(WaitFor([&] { return (r = as_alice("ssh-proxy w-rbac")).output.find("you may not port-forward") !=
+                                   std::string::npos; },
+                      seconds(5)))
+      << r.output;
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.output, HasSubstr("you may not port-forward to pod \"w-rbac\" port 2222 (tfworkspace \"w-rbac\")"));
+  EXPECT_THAT(r.output, HasSubstr("create and get on pods/portforward"));
+}
+
 }  // namespace
 }  // namespace tfws::e2e
