@@ -122,6 +122,22 @@ bool Admits(const Json& policy, const std::string& direction, const Endpoint& e,
   return false;
 }
 
+// A destination, port, protocol, and whether the development and hardened profiles admit it.
+struct Destination {
+  Endpoint to;
+  int port;
+  const char* protocol;
+  bool development, hardened;
+};
+
+void ExpectEgress(const Json& policy, bool hardened_profile, const std::vector<Destination>& destinations) {
+  for (const Destination& d : destinations) {
+    EXPECT_EQ(Admits(policy, "egress", d.to, d.port, d.protocol), hardened_profile ? d.hardened : d.development)
+        << (hardened_profile ? "hardened" : "development") << ": egress to " << d.to.what << ":" << d.port << "/"
+        << d.protocol;
+  }
+}
+
 class WorkspaceNetworkPolicy : public TestenvTest {
  protected:
   static void SetUpTestSuite() {
@@ -187,13 +203,6 @@ TEST_F(WorkspaceNetworkPolicy, JupyterAdmitsOnlyTheIngressControllerAndOperatorP
       {PodIn(ns(), {{"app", "neighbour"}}, "a Pod of the workspace's namespace"), false},
       {Address("203.0.113.7"), false},
   };
-  // Destination, port, protocol, development admits, hardened admits.
-  struct Destination {
-    Endpoint to;
-    int port;
-    const char* protocol;
-    bool development, hardened;
-  };
   const std::vector<Destination> destinations = {
       {Address("169.254.169.254"), 80, "TCP", false, false},
       {Address("169.254.169.254"), 53, "UDP", false, false},
@@ -216,10 +225,7 @@ TEST_F(WorkspaceNetworkPolicy, JupyterAdmitsOnlyTheIngressControllerAndOperatorP
       EXPECT_EQ(Admits(policy, "ingress", source, 8888), admitted) << profile << ": 8888 from " << source.what;
     }
     EXPECT_FALSE(Admits(policy, "ingress", jupyter_sources[0].first, 2222)) << profile << ": SSH is off";
-    for (const Destination& d : destinations) {
-      EXPECT_EQ(Admits(policy, "egress", d.to, d.port, d.protocol), hardened_profile ? d.hardened : d.development)
-          << profile << ": egress to " << d.to.what << ":" << d.port << "/" << d.protocol;
-    }
+    ExpectEgress(policy, hardened_profile, destinations);
   }
 }
 
@@ -235,6 +241,51 @@ TEST_F(WorkspaceNetworkPolicy, SshAdmitsOnlyTheConfiguredCidrs) {
   EXPECT_FALSE(Admits(policy, "ingress", PodIn(ns(), {{"app", "neighbour"}}, "a Pod of the namespace"), 2222));
   EXPECT_FALSE(Admits(policy, "ingress", PodIn(kIngressNamespace, kIngressPodLabels, "the ingress controller"), 2222));
   EXPECT_FALSE(Admits(policy, "ingress", Address("10.20.3.4"), 8888)) << "the SSH sources do not reach Jupyter";
+}
+
+TEST_F(WorkspaceNetworkPolicy, TheClassNamesTheIngressControllerDeniesMoreAndLimitsHardenedEgress) {
+  const std::string klass = UniqueName("e2e-netpol");
+  const Labels traefik = {{"app.kubernetes.io/name", "traefik"}};
+  client().Create(res::kTFWorkspaceClasses, "",
+                  {{"apiVersion", "tfws.io/v1alpha1"},
+                   {"kind", "TFWorkspaceClass"},
+                   {"metadata", {{"name", klass}}},  // never the default: other suites share the cluster
+                   {"spec",
+                    {{"ingress", {{"controller", {{"namespace", "traefik"}, {"podLabels", traefik}}}}},
+                     {"egress", {{"deniedCIDRs", {"100.100.100.200/32", "10.96.0.0/12"}},
+                                 {"hardenedAllowedCIDRs", {"10.0.0.0/8", "2001:db8:1::/48"}}}}}}});
+  struct RemoveClass {
+    kube::Client& admin;
+    std::string name;
+    ~RemoveClass() {
+      try {
+        admin.Delete(res::kTFWorkspaceClasses, "", name);
+      } catch (const std::exception&) {
+      }
+    }
+  } remove{client(), klass};
+  const Json development = PolicyOf("class-dev", {{"className", klass}});
+  const Json hardened = PolicyOf("class-hard", {{"className", klass}, {"profile", "hardened"}});
+  ASSERT_TRUE(development.contains("spec") && hardened.contains("spec"));
+  const std::vector<Destination> destinations = {
+      {Address("169.254.169.254"), 80, "TCP", false, false},
+      {Address("100.100.100.200"), 80, "TCP", false, false},
+      {Address("10.96.0.1"), 443, "TCP", false, false},
+      {Address("10.1.2.3"), 5432, "TCP", true, true},
+      {Address("2001:db8:1::5"), 8080, "TCP", true, true},
+      {Address("140.82.112.3"), 443, "TCP", true, false},
+      {Address("8.8.8.8"), 53, "UDP", true, true},
+      {PodIn(ns(), {{"app", "db"}}, "a Pod of the same namespace"), 5432, "TCP", true, true},
+      {PodIn("team-b", {{"app", "web"}}, "a Pod of another namespace"), 443, "TCP", true, false},
+  };
+  for (const auto& [policy, hardened_profile] : {std::pair{development, false}, std::pair{hardened, true}}) {
+    const std::string profile = hardened_profile ? "hardened" : "development";
+    EXPECT_TRUE(Admits(policy, "ingress", PodIn("traefik", traefik, "the class's ingress controller"), 8888)) << profile;
+    EXPECT_FALSE(Admits(policy, "ingress", PodIn(kIngressNamespace, kIngressPodLabels, "the configured controller"), 8888))
+        << profile << ": the class's controller replaces the operator configuration's";
+    EXPECT_TRUE(Admits(policy, "ingress", PodIn(kOperatorNamespace, kOperatorPodLabels, "the operator"), 8888)) << profile;
+    ExpectEgress(policy, hardened_profile, destinations);
+  }
 }
 
 }  // namespace

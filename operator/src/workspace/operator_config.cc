@@ -2,12 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "workspace/cidr.h"
 
 namespace tfws::workspace {
 namespace {
@@ -131,38 +132,6 @@ class ConfigReader {
   std::string_view source_;
 };
 
-bool IsCidr(const std::string& text) {
-  auto slash = text.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) return false;
-  std::string addr = text.substr(0, slash);
-  std::string bits = text.substr(slash + 1);
-  for (char c : bits) {
-    if (c < '0' || c > '9') return false;
-  }
-  if (bits.size() > 3) return false;
-  int prefix = std::stoi(bits);
-  bool v6 = addr.find(':') != std::string::npos;
-  if (prefix > (v6 ? 128 : 32)) return false;
-  if (v6) {
-    for (char c : addr) {
-      if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':')) return false;
-    }
-    return true;
-  }
-  int parts = 0;
-  std::stringstream in(addr);
-  std::string part;
-  while (std::getline(in, part, '.')) {
-    if (part.empty() || part.size() > 3) return false;
-    for (char c : part) {
-      if (c < '0' || c > '9') return false;
-    }
-    if (std::stoi(part) > 255) return false;
-    ++parts;
-  }
-  return parts == 4 && addr.back() != '.';
-}
-
 ImagePolicy ParseImagePolicy(const ConfigReader& r) {
   r.OnlyKeys({"match", "maxComputeCapabilityMajor", "ssh", "launcher", "cudaVersion"});
   ImagePolicy p;
@@ -250,7 +219,7 @@ OperatorConfig ParseOperatorConfig(std::string_view yaml_text, std::string_view 
   ssh.OnlyKeys({"allowedCIDRs"});
   ssh.StringList("allowedCIDRs", c.ssh.allowed_cidrs);
   for (std::size_t i = 0; i < c.ssh.allowed_cidrs.size(); ++i) {
-    if (!IsCidr(c.ssh.allowed_cidrs[i])) {
+    if (!ParseCidr(c.ssh.allowed_cidrs[i])) {
       YAML::Node at = ssh.Get("allowedCIDRs");
       ssh.Fail("ssh.allowedCIDRs[" + std::to_string(i) + "]",
                "Invalid value: \"" + c.ssh.allowed_cidrs[i] + "\": must be a CIDR such as 10.0.0.0/8", &at);

@@ -96,7 +96,7 @@ class Checker {
     CheckMax("spec.resources.limits.cpu", s.resources.limits.cpu, c_.max_resources.cpu, "set");
     CheckMax("spec.resources.requests.memory", s.resources.requests.memory, c_.max_resources.memory, "request");
     CheckMax("spec.resources.limits.memory", s.resources.limits.memory, c_.max_resources.memory, "set");
-    CheckMax("spec.shmSize", s.shm_size, c_.max_shm_size, "set");
+    if (s.shm_size_set) CheckMax("spec.shmSize", s.shm_size, c_.max_shm_size, "set");
     if (!s.storage.workspace.UsesExistingClaim()) {
       CheckMax("spec.storage.workspace.size", s.storage.workspace.size, c_.max_storage_size, "ask for");
       const std::string& sc = s.storage.workspace.storage_class_name;
@@ -238,6 +238,7 @@ WorkspaceClass ParseWorkspaceClass(const Json& object) {
   c.default_resources.requests = Resources(Object(resources, "defaultRequests"));
   c.default_resources.limits = Resources(Object(resources, "defaultLimits"));
   c.max_resources = Resources(Object(resources, "max"));
+  c.default_shm_size = String(resources, "defaultShmSize");
   c.max_shm_size = String(resources, "maxShmSize");
   c.scratch_size_limit = String(resources, "scratchSizeLimit");
   const Json& storage = Object(spec, "storage");
@@ -256,6 +257,14 @@ WorkspaceClass ParseWorkspaceClass(const Json& object) {
     if (value.is_string()) c.auth_annotations[key] = value.get<std::string>();
   }
   c.allowed_annotation_keys = Strings(ingress, "allowedAnnotationKeys");
+  const Json& controller = Object(ingress, "controller");
+  c.ingress_controller_namespace = String(controller, "namespace");
+  for (const auto& [key, value] : Object(controller, "podLabels").items()) {
+    if (value.is_string()) c.ingress_controller_pod_labels[key] = value.get<std::string>();
+  }
+  const Json& egress = Object(spec, "egress");
+  c.denied_egress_cidrs = Strings(egress, "deniedCIDRs");
+  c.hardened_egress_cidrs = Strings(egress, "hardenedAllowedCIDRs");
   const Json& scheduling = Object(spec, "scheduling");
   c.allowed_toleration_keys = Strings(scheduling, "allowedTolerationKeys");
   c.allowed_node_selector_keys = Strings(scheduling, "allowedNodeSelectorKeys");
@@ -312,6 +321,10 @@ Workspace ApplyClass(Workspace ws, const WorkspaceClass& c) {
   WorkspaceSpec& s = ws.spec;
   ws.applied_class = c.name;
   ws.scratch_size_limit = c.scratch_size_limit;
+  ws.denied_egress_cidrs = c.denied_egress_cidrs;
+  ws.hardened_egress_cidrs = c.hardened_egress_cidrs;
+  ws.ingress_controller_namespace = c.ingress_controller_namespace;
+  ws.ingress_controller_pod_labels = c.ingress_controller_pod_labels;
   if (s.image.empty()) s.image = c.default_image;
   ResourceList& requests = s.resources.requests;
   ResourceList& limits = s.resources.limits;
@@ -325,6 +338,8 @@ Workspace ApplyClass(Workspace ws, const WorkspaceClass& c) {
     limits.memory =
         Exceeds(requests.memory, c.default_resources.limits.memory) ? requests.memory : c.default_resources.limits.memory;
   }
+  if (!s.shm_size_set && !c.default_shm_size.empty()) s.shm_size = c.default_shm_size;
+  if (!s.shm_size_set && Exceeds(s.shm_size, c.max_shm_size)) s.shm_size = c.max_shm_size;
   if (!s.idle_timeout_minutes && c.default_idle_timeout_minutes) s.idle_timeout_minutes = c.default_idle_timeout_minutes;
   if (s.ingress.class_name.empty()) s.ingress.class_name = c.ingress_class_name;
   if (s.ingress.host.empty() && !c.host_template.empty()) s.ingress.host = ExpandClassTemplate(c.host_template, ws);

@@ -4,9 +4,10 @@
 //
 // ResolveClass picks a workspace's class (spec.className, else the class annotated
 // tfws.io/is-default-class: "true"), checks the spec against the class's limits and fills the
-// class's defaults into the spec (image, requests/limits, idle timeout, Ingress class/host/TLS,
-// authentication annotations templated with {owner} {team} {name} {namespace}) and into
-// Workspace::scratch_size_limit. Renderers then see an ordinary Workspace: render stays a pure
+// class's defaults into the spec (image, requests/limits, /dev/shm size, idle timeout, Ingress
+// class/host/TLS, authentication annotations templated with {owner} {team} {name} {namespace})
+// and into the Workspace's class-only fields (scratch sizeLimit, egress CIDRs, the ingress
+// controller peer of the NetworkPolicy). Renderers then see an ordinary Workspace: render stays a pure
 // function of (workspace, class, OperatorConfig). A class change changes the rendered Pod, which
 // the reconciler shows as PendingRestart like any spec change: never a surprise restart.
 //
@@ -42,6 +43,7 @@ struct WorkspaceClass {
 
   ResourceRequirements default_resources;
   ResourceList max_resources;
+  std::string default_shm_size;    // empty = 1Gi (at most max_shm_size)
   std::string max_shm_size;        // empty = no limit
   std::string scratch_size_limit;  // empty = no limit
 
@@ -60,6 +62,12 @@ struct WorkspaceClass {
   std::string tls_secret_name;
   std::map<std::string, std::string> auth_annotations;  // values templated with {owner} {team} {name} {namespace}
   std::vector<std::string> allowed_annotation_keys;     // empty = none
+
+  std::string ingress_controller_namespace;                    // empty = the operator configuration's
+  std::map<std::string, std::string> ingress_controller_pod_labels;
+
+  std::vector<std::string> denied_egress_cidrs;    // besides the cloud metadata addresses
+  std::vector<std::string> hardened_egress_cidrs;  // empty = HTTPS to any address
 
   std::vector<std::string> allowed_toleration_keys;     // empty = none
   std::vector<std::string> allowed_node_selector_keys;  // empty = none

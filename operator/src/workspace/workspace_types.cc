@@ -432,7 +432,8 @@ Workspace ParseWorkspace(const Json& object) {
   Reader res = spec.Child("resources");
   s.resources.requests = ParseResourceList(res.Child("requests"));
   s.resources.limits = ParseResourceList(res.Child("limits"));
-  s.shm_size = spec.Quantity("shmSize", "1Gi");
+  s.shm_size = spec.Quantity("shmSize", s.shm_size);
+  s.shm_size_set = spec.Get("shmSize") != nullptr;
   s.storage = ParseStorage(spec.Child("storage"));
 
   Reader jupyter = spec.Child("jupyter");

@@ -141,7 +141,8 @@ struct WorkspaceSpec {
   std::optional<int> idle_timeout_minutes;
   GpuSpec gpu;
   ResourceRequirements resources;
-  std::string shm_size = "1Gi";
+  std::string shm_size = "1Gi";  // spec.shmSize, else the class's defaultShmSize, else 1Gi
+  bool shm_size_set = false;     // spec.shmSize was given (a class default applies only when not)
   StorageSpec storage;
   JupyterSpec jupyter;
   SshSpec ssh;
@@ -175,6 +176,14 @@ struct Workspace {
   // (/home/tfws, /tmp; empty = no limit).
   std::string applied_class;
   std::string scratch_size_limit;
+  // The class's network rules for the NetworkPolicy (render_network_policy.cc): addresses denied
+  // in every profile besides the cloud metadata ones, the only destinations (any port) of a
+  // hardened workspace besides DNS and its namespace's Pods (empty = HTTPS anywhere), and the
+  // ingress controller Pods that alone may reach Jupyter (empty namespace = the operator config's).
+  std::vector<std::string> denied_egress_cidrs;
+  std::vector<std::string> hardened_egress_cidrs;
+  std::string ingress_controller_namespace;
+  std::map<std::string, std::string> ingress_controller_pod_labels;
 
   // Culled and not restarted since: culled_at is set and spec.restartedAt is
   // earlier than it. A culled workspace runs no Pod, like spec.stopped.

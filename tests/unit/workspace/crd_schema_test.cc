@@ -78,7 +78,8 @@ TEST(Crd, SchemaDefaultsMatchTheDefaultsTheOperatorApplies) {
   const Json& spec = Schema(crd)["properties"]["spec"]["properties"];
   const WorkspaceSpec defaults = ParseWorkspace({{"metadata", {{"name", "a"}}}}).spec;
   EXPECT_EQ(spec["imagePullPolicy"]["default"], defaults.image_pull_policy);
-  EXPECT_EQ(spec["shmSize"]["default"], defaults.shm_size);
+  EXPECT_FALSE(spec["shmSize"].contains("default")) << "absent lets the class decide (defaultShmSize)";
+  EXPECT_EQ(defaults.shm_size, "1Gi");
   EXPECT_EQ(spec["gpu"]["properties"]["count"]["default"], defaults.gpu.count);
   EXPECT_EQ(spec["gpu"]["properties"]["count"]["maximum"], kMaxGpuCount);
   EXPECT_EQ(spec["gpu"]["properties"]["resource"]["default"], defaults.gpu.resource);

@@ -97,6 +97,53 @@ TEST(WorkspaceClass, ARequestAboveTheDefaultLimitRaisesTheLimitToIt) {
   EXPECT_EQ(ws.spec.resources.limits.memory, "64Gi");
 }
 
+// The sizeLimit of the Pod's memory-backed /dev/shm emptyDir.
+std::string RenderedShmSize(const Workspace& ws) {
+  const Json pod = *RenderPod(ws, DefaultOperatorConfig());
+  for (const Json& volume : pod["spec"]["volumes"]) {
+    if (volume["name"] == "shm") return volume["emptyDir"].value("sizeLimit", "");
+  }
+  return "";
+}
+
+TEST(WorkspaceClass, ShmSizeDefaultsToTheClassDefaultCappedByItsMaximum) {
+  EXPECT_EQ(RenderedShmSize(ResolveClass(Parse(Json::object()), {ExampleClass()})), "2Gi") << "defaultShmSize";
+  EXPECT_EQ(RenderedShmSize(ResolveClass(Parse({{"shmSize", "8Gi"}}), {ExampleClass()})), "8Gi") << "what the user set";
+  const auto small = Class("small", {{"resources", {{"maxShmSize", "512Mi"}}}});
+  EXPECT_EQ(RenderedShmSize(ResolveClass(Parse({{"className", "small"}}), {small})), "512Mi")
+      << "without a class default, 1Gi is capped by maxShmSize";
+  EXPECT_EQ(RenderedShmSize(Parse(Json::object())), "1Gi") << "no class";
+  EXPECT_THAT(Refusal({{"className", "small"}, {"shmSize", "1Gi"}}, {small}),
+              HasSubstr("spec.shmSize: 1Gi is more than 512Mi")) << "a size the user set is checked";
+}
+
+TEST(WorkspaceClass, EgressAndTheIngressControllerPeerComeFromTheClass) {
+  const auto klass = Class("locked", {{"egress", {{"deniedCIDRs", {"100.100.100.200/32", "10.96.0.0/12"}},
+                                                  {"hardenedAllowedCIDRs", {"10.0.0.0/8", "10.100.0.0/16", "192.0.2.0/24"}}}},
+                                      {"ingress", {{"controller", {{"namespace", "traefik"},
+                                                                   {"podLabels", {{"app.kubernetes.io/name", "traefik"}}}}}}}});
+  const Json hardened = RenderNetworkPolicy(ResolveClass(Parse({{"className", "locked"}, {"profile", "hardened"}}), {klass}),
+                                            DefaultOperatorConfig());
+  EXPECT_EQ(hardened["spec"]["ingress"][0]["from"], Json::parse(R"([
+      {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}},
+       "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}}}])"))
+      << "the class's controller replaces the operator configuration's";
+  // DNS anywhere but the denied blocks; the allowed blocks (any port) minus the denied ones inside
+  // them, 10.100.0.0/16 left out (inside the denied 10.96.0.0/12); the namespace's Pods.
+  EXPECT_EQ(hardened["spec"]["egress"], Json::parse(R"([
+      {"to": [{"namespaceSelector": {}},
+              {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32", "100.100.100.200/32", "10.96.0.0/12"]}},
+              {"ipBlock": {"cidr": "::/0", "except": ["fd00:ec2::254/128"]}}],
+       "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+      {"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.96.0.0/12"]}},
+              {"ipBlock": {"cidr": "192.0.2.0/24"}}]},
+      {"to": [{"podSelector": {}}]}])"));
+  const Json development = RenderNetworkPolicy(ResolveClass(Parse({{"className", "locked"}}), {klass}), DefaultOperatorConfig());
+  EXPECT_EQ(development["spec"]["egress"][0]["to"][1]["ipBlock"]["except"],
+            Json::parse(R"(["169.254.169.254/32", "100.100.100.200/32", "10.96.0.0/12"])"))
+      << "denied blocks hold in every profile";
+}
+
 TEST(WorkspaceClass, WhatTheUserSetIsKept) {
   const Workspace ws = ResolveClass(Parse({{"image", "tfws/tf29-workspace:0.1.0"},
                                            {"resources", {{"limits", {{"cpu", "4"}}}}},
