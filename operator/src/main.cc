@@ -1,7 +1,9 @@
 // tfws-operator: flags, wiring, signals.
 //
 //   tfws-operator [flags]                 run the controller
-//   tfws-operator render -f ws.yaml       print the child objects of a workspace (no cluster needed)
+//   tfws-operator render -f ws.yaml [--class class.yaml]
+//                                         print the child objects of a workspace (no cluster needed),
+//                                         resolved against the TFWorkspaceClasses given (render_offline.h)
 //
 // See docs/operator-config.md for every flag.
 #include <csignal>
@@ -27,7 +29,7 @@
 #include "workspace/controller.h"
 #include "workspace/manifest.h"
 #include "workspace/operator_config.h"
-#include "workspace/render.h"
+#include "workspace/render_offline.h"
 #include "workspace/workspace_types.h"
 
 namespace {
@@ -101,7 +103,7 @@ class Flags {
   }
   std::string Usage() const {
     std::ostringstream out;
-    out << "Usage: tfws-operator [flags]\n       tfws-operator render -f workspace.yaml [--config F]\n\nFlags:\n";
+    out << "Usage: tfws-operator [flags]\n       tfws-operator render -f workspace.yaml [--class class.yaml] [--config F]\n\nFlags:\n";
     for (const auto& name : order_) {
       const auto& f = flags_.at(name);
       out << "  --" << name << (f.boolean ? "" : " value") << "\n      " << f.help
@@ -133,7 +135,8 @@ void DefineFlags(Flags& flags) {
   flags.Define("config", "", "OperatorConfig YAML (docs/operator-config.md); empty = built-in defaults");
   flags.Define("kube-api-qps", "20", "client-side rate limit to the API server; 0 = off");
   flags.Define("kube-api-burst", "30", "burst of the client-side rate limit");
-  flags.Define("filename", "", "render: the TFWorkspace manifest (-f)");
+  flags.Define("filename", "", "render: the TFWorkspace manifest (-f); TFWorkspaceClasses in it apply too");
+  flags.Define("class", "", "render: a file of TFWorkspaceClasses, as in the cluster (default class included)");
 }
 
 std::vector<std::string> SplitList(const std::string& text) {
@@ -157,18 +160,15 @@ tfws::workspace::OperatorConfig LoadConfig(const Flags& flags) {
 
 int Render(const Flags& flags) {
   if (flags.Get("filename").empty()) throw std::invalid_argument("render: -f workspace.yaml is required");
-  const auto config = LoadConfig(flags);
+  auto manifests = tfws::workspace::ReadManifestFile(flags.Get("filename"));
+  if (!flags.Get("class").empty()) {
+    for (auto& doc : tfws::workspace::ReadManifestFile(flags.Get("class"))) manifests.push_back(std::move(doc));
+  }
   bool first = true;
-  for (auto& doc : tfws::workspace::ReadManifestFile(flags.Get("filename"))) {
-    if (!doc["metadata"].contains("namespace")) doc["metadata"]["namespace"] = "default";
-    if (!doc["metadata"].contains("uid")) doc["metadata"]["uid"] = "00000000-0000-0000-0000-000000000000";
-    const auto ws = tfws::workspace::ParseWorkspace(doc);
-    const auto rendered = tfws::workspace::RenderAll(ws, config);
-    for (const auto* object : rendered.InApplyOrder()) {
-      if (!first) std::cout << "---\n";
-      first = false;
-      std::cout << tfws::workspace::ToYaml(*object) << "\n";
-    }
+  for (const auto& object : tfws::workspace::RenderOffline(manifests, LoadConfig(flags))) {
+    if (!first) std::cout << "---\n";
+    first = false;
+    std::cout << tfws::workspace::ToYaml(object) << "\n";
   }
   return 0;
 }
