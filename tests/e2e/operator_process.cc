@@ -100,7 +100,7 @@ void OperatorProcess::Start() {
 
   std::vector<std::string> args = {TFWS_OPERATOR_BIN,
                                    "--kubeconfig",
-                                   KubeconfigPath(),
+                                   options_.kubeconfig.empty() ? KubeconfigPath() : options_.kubeconfig,
                                    "--metrics-bind-address",
                                    "127.0.0.1:0",
                                    "--health-probe-bind-address",

@@ -33,6 +33,7 @@ class OperatorProcess {
     int workers = 4;
     std::string log_level = "info";
     std::vector<std::string> extra_args;  // e.g. {"--leader-elect"}
+    std::string kubeconfig;               // empty = the testenv admin's (KubeconfigPath())
   };
 
   OperatorProcess() : OperatorProcess(Options{}) {}
