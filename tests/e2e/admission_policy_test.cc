@@ -112,7 +112,7 @@ Json ClassObject(const std::string& name, const Json& spec, bool is_default = fa
 }
 
 // Installs the shipped policy objects once per process (see the header comment) and two classes:
-// `strict` (what a shared cluster allows) and `open-ssh` (SSH allowed, no limits), named uniquely.
+// `strict` (what a shared cluster allows) and `open-ssh` (SSH allowed, no limits).
 struct Installed {
   std::string strict_class;
   std::string ssh_class;
@@ -145,7 +145,9 @@ const Installed& InstallPolicyAndClasses(kube::Client& admin) {
       }
     }
   }
-  Installed names{UniqueName("e2e-strict"), UniqueName("e2e-ssh")};
+  // Fixed names, applied again by every test process (ctest runs one test per process), so that no
+  // run leaves classes behind.
+  Installed names{"e2e-admission-strict", "e2e-admission-ssh"};
   const Json strict = Json::parse(R"({
     "apiVersion": "tfws.io/v1alpha1", "kind": "TFWorkspaceClass",
     "spec": {
