@@ -21,6 +21,7 @@
 #include "kube/base64.h"
 #include "pod_tunnel.h"
 #include "session.h"
+#include "workspace/conditions.h"
 #include "workspace/naming.h"
 #include "workspace/ssh_host_keys.h"
 #include "workspace/workspace_types.h"
@@ -40,6 +41,13 @@ void RequireSsh(const nlohmann::json& ws) {
     throw PluginError("tfworkspace \"" + name + "\" has SSH off (spec.ssh.enabled is false): set spec.ssh.enabled: " +
                       "true with your key in spec.ssh.authorizedKeys (kubectl tfws create NAME --ssh-key " +
                       "~/.ssh/id_ed25519.pub does both)");
+  }
+  // The operator turned SSH off for this spec (e.g. an image without sshd): its message says why.
+  const auto conditions = ws.value("/status/conditions"_json_pointer, nlohmann::json::array());
+  const auto* config_valid = workspace::FindCondition(conditions, "ConfigValid");
+  if (config_valid && config_valid->value("reason", "") == "SSHUnavailable") {
+    throw PluginError("cannot ssh to tfworkspace \"" + ws["metadata"].value("name", "") + "\": " +
+                      config_valid->value("message", ""));
   }
 }
 

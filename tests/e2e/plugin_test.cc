@@ -516,6 +516,13 @@ TEST_F(PluginTest, SshThroughThePortForwardLogsInWithTheKeyCopiesAFileAndRefuses
   EXPECT_THAT(out, HasSubstr("port-forward to pod \"w-sshd\" port 2222 (tfworkspace \"w-sshd\") failed"));
   EXPECT_THAT(out, HasSubstr("is the server in the Pod listening on that port?"));
 
+  // An image without sshd: the operator's reason, not a connection error.
+  r = Plugin("create w-nosshd --ssh-key " + key.string() + ".pub --cpu 50m --memory 64Mi --size 1Gi --timeout 60s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = Plugin("ssh-proxy w-nosshd </dev/null");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("cannot ssh to tfworkspace \"w-nosshd\": SSH is off: image tensorflow/tensorflow"));
+
   // Another namespace: the workspace is not there, and the error says how to find it.
   code = RunCommand(std::string(TFWS_PLUGIN_BIN) + " ssh-proxy w-sshd --kubeconfig '" + KubeconfigPath() +
                         "' -n no-such-namespace </dev/null 2>&1",
