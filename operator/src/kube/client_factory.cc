@@ -12,7 +12,7 @@ std::shared_ptr<Client> MakeClient(const ClusterConfig& config, const ClientOpti
   if (options.may_write) raw = std::make_shared<FencedTransport>(raw, options.may_write);  // checked on every attempt
   RetryingTransport::Dependencies deps;
   if (options.qps > 0)
-    deps.rate_limiter = std::make_shared<RateLimiter>(RateLimit{options.qps, options.burst});
+    deps.rate_limiter = std::make_shared<time::TokenBucket>(options.qps, options.burst);
   deps.metrics = options.metrics;
   deps.credentials = config.credentials;
   return std::make_shared<Client>(

@@ -7,13 +7,15 @@
 
 #include "kube/client.h"
 #include "kube/cluster_config.h"
-#include "kube/rate_limiter.h"
 #include "kube/retrying_transport.h"
 #include "observe/machinery_metrics.h"
 
 namespace tfws::kube {
 
 struct ClientOptions {
+  // The client-side request limit, a time::TokenBucket shared by every request
+  // of the client. client-go's default (5 qps / burst 10) starves a controller
+  // that writes several children per object, so tfws defaults to 20 / 30.
   double qps = 20;  // --kube-api-qps; <= 0 turns client-side limiting off
   int burst = 30;   // --kube-api-burst
   observe::RequestMetrics* metrics = nullptr;  // not owned; must outlive the client

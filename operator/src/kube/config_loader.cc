@@ -79,7 +79,7 @@ ClusterConfig LoadInClusterConfig(const Getenv& getenv, const std::string& servi
 }
 
 ClusterConfig LoadClusterConfig(const ConfigSourceOptions& options) {
-  Clock& clock = options.clock ? *options.clock : RealClock();
+  time::Clock& clock = options.clock ? *options.clock : time::SystemClock::Instance();
   if (!options.kubeconfig.empty()) {
     return Kubeconfig::LoadFiles({options.kubeconfig}).Resolve(options.context, clock);
   }

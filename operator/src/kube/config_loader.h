@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "kube/clock.h"
+#include "time/clock.h"
 #include "kube/cluster_config.h"
 
 namespace tfws::kube {
@@ -31,7 +31,7 @@ struct ConfigSourceOptions {
   std::string context;     // --context
   Getenv getenv = ProcessEnv;
   std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
-  Clock* clock = &RealClock();
+  time::Clock* clock = &time::SystemClock::Instance();
 };
 
 ClusterConfig LoadClusterConfig(const ConfigSourceOptions& options = {});

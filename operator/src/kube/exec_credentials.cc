@@ -135,7 +135,7 @@ std::string ExecInfo(const ExecConfig& config) {
 
 }  // namespace
 
-ExecCredentials::ExecCredentials(ExecConfig config, Clock& clock)
+ExecCredentials::ExecCredentials(ExecConfig config, time::Clock& clock)
     : config_(std::move(config)), clock_(clock) {}
 
 Credentials ExecCredentials::Get() {

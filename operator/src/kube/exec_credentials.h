@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "kube/clock.h"
+#include "time/clock.h"
 #include "kube/cluster_config.h"
 
 namespace tfws::kube {
@@ -41,7 +41,7 @@ struct ExecConfig {
 
 class ExecCredentials final : public CredentialSource {
  public:
-  explicit ExecCredentials(ExecConfig config, Clock& clock = RealClock());
+  explicit ExecCredentials(ExecConfig config, time::Clock& clock = time::SystemClock::Instance());
 
   Credentials Get() override;
   bool Invalidate() override;
@@ -57,7 +57,7 @@ class ExecCredentials final : public CredentialSource {
   std::string Run() const;
 
   ExecConfig config_;
-  Clock& clock_;
+  time::Clock& clock_;
   mutable std::mutex mutex_;
   std::optional<Credentials> cached_;
   std::optional<std::chrono::system_clock::time_point> expiry_;

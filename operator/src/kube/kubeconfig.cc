@@ -303,7 +303,7 @@ std::vector<std::string> Kubeconfig::ContextNames() const {
   return names;
 }
 
-ClusterConfig Kubeconfig::Resolve(const std::string& context_override, Clock& clock) const {
+ClusterConfig Kubeconfig::Resolve(const std::string& context_override, time::Clock& clock) const {
   std::string files = JoinFiles(files_);
   std::string context_name = context_override.empty() ? current_context_ : context_override;
   if (context_name.empty()) {

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kube/clock.h"
+#include "time/clock.h"
 #include "kube/cluster_config.h"
 
 namespace tfws::kube {
@@ -40,7 +40,7 @@ class Kubeconfig {
 
   // The context to use: `context_override` when non-empty, else current-context.
   // Throws ConfigError when the context or what it references is missing or broken.
-  ClusterConfig Resolve(const std::string& context_override = {}, Clock& clock = RealClock()) const;
+  ClusterConfig Resolve(const std::string& context_override = {}, time::Clock& clock = time::SystemClock::Instance()) const;
 
   const std::vector<std::string>& files() const { return files_; }
   const std::string& current_context() const { return current_context_; }

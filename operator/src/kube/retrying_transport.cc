@@ -1,9 +1,7 @@
 #include "kube/retrying_transport.h"
 
 #include <algorithm>
-#include <mutex>
 #include <optional>
-#include <random>
 
 #include "kube/api_error.h"
 
@@ -45,26 +43,13 @@ RetryingTransport::RetryingTransport(std::shared_ptr<Transport> inner, RetryPoli
     : inner_(std::move(inner)),
       policy_(policy),
       deps_(std::move(deps)),
-      clock_(deps_.clock ? *deps_.clock : RealClock()),
+      clock_(deps_.clock ? *deps_.clock : time::SystemClock::Instance()),
       metrics_host_(HostForMetrics(inner_->Host())) {
   policy_.max_attempts = std::max(1, policy_.max_attempts);
+  if (!deps_.random) deps_.random = time::DefaultRandomSource();
 }
 
-double RetryingTransport::Random() const {
-  if (deps_.random) return deps_.random();
-  static std::mutex mutex;
-  static std::mt19937 engine{std::random_device{}()};
-  std::lock_guard lock(mutex);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-}
-
-std::chrono::milliseconds RetryingTransport::BackoffFor(int retry) const {
-  auto wait = policy_.initial_backoff;
-  for (int i = 1; i < retry && wait < policy_.max_backoff; ++i) wait *= 2;
-  return std::min(wait, policy_.max_backoff);
-}
-
-void RetryingTransport::Report(const HttpRequest& request, int code, Clock::Duration took) const {
+void RetryingTransport::Report(const HttpRequest& request, int code, time::Duration took) const {
   if (deps_.metrics)
     deps_.metrics->RequestDone(request.method, metrics_host_, code, observe::Seconds(took));
 }
@@ -84,12 +69,14 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
 
   bool refreshed_credentials = false;
   std::string last_failure;
+  time::Backoff backoff(policy_.initial_backoff, policy_.max_backoff, policy_.jitter, deps_.random);
+  auto next_backoff = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(backoff.Next()); };
   for (int attempt = 1;; ++attempt) {
     if (deps_.rate_limiter) {
       auto wait = deps_.rate_limiter->Reserve();
       if (has_deadline && wait >= deadline - clock_.Now())
         throw deadline_error("client-side rate limit");
-      if (wait > Clock::Duration::zero()) clock_.SleepFor(wait, {});
+      if (wait > time::Duration::zero()) clock_.SleepFor(wait, {});
     }
     HttpRequest attempt_request = request;
     if (has_deadline) {
@@ -120,8 +107,7 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
       if (retry_after) {
         wait = *retry_after;
       } else {
-        wait = BackoffFor(attempt);
-        wait = std::chrono::duration_cast<std::chrono::milliseconds>(wait * (0.5 + 0.5 * Random()));
+        wait = next_backoff();
       }
       last_failure = "HTTP " + std::to_string(response.status);
       if (has_deadline && wait >= time_left())
@@ -132,8 +118,7 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
       Report(request, 0, clock_.Now() - attempt_start);
       if (!request.idempotent || attempt >= policy_.max_attempts) throw;
       last_failure = e.what();
-      wait = BackoffFor(attempt);
-      wait = std::chrono::duration_cast<std::chrono::milliseconds>(wait * (0.5 + 0.5 * Random()));
+      wait = next_backoff();
       if (has_deadline && wait >= time_left()) throw deadline_error(last_failure);
     }
     clock_.SleepFor(wait, {});

@@ -15,8 +15,8 @@
 //    request.idempotent;
 //  - 401 once: the credential source is invalidated and, when that can help
 //    (an exec plugin re-runs), the request is sent again;
-//  - backoff is exponential with jitter: initial * 2^n, capped, scaled by a
-//    random factor in [0.5, 1];
+//  - backoff is time::Backoff: initial doubling to max, each wait scaled by
+//    a random factor in [1, 1 + jitter);
 //  - every attempt is reported to metrics with its status (0 = no response).
 // Stream() shares the rate limit, 401 handling and metrics but never retries:
 // the watcher above decides how to resume a stream.
@@ -27,11 +27,12 @@
 #include <functional>
 #include <memory>
 
-#include "kube/clock.h"
 #include "kube/cluster_config.h"
-#include "kube/rate_limiter.h"
 #include "kube/transport.h"
 #include "observe/machinery_metrics.h"
+#include "time/backoff.h"
+#include "time/clock.h"
+#include "time/token_bucket.h"
 
 namespace tfws::kube {
 
@@ -40,16 +41,17 @@ struct RetryPolicy {
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{10'000};
   std::chrono::seconds max_retry_after{60};  // longer Retry-After answers are capped
+  double jitter = 0.5;  // each backoff wait is scaled by a factor in [1, 1 + jitter)
 };
 
 class RetryingTransport final : public Transport {
  public:
   struct Dependencies {
-    std::shared_ptr<RateLimiter> rate_limiter;      // null = unlimited
+    std::shared_ptr<time::TokenBucket> rate_limiter;  // null = unlimited
     observe::RequestMetrics* metrics = nullptr;     // null = not reported
     std::shared_ptr<CredentialSource> credentials;  // null = no 401 refresh
-    Clock* clock = nullptr;                         // null = RealClock()
-    std::function<double()> random;                 // uniform [0,1); null = std::mt19937
+    time::Clock* clock = nullptr;                   // null = time::SystemClock
+    time::RandomSource random;                      // null = time::DefaultRandomSource()
   };
 
   RetryingTransport(std::shared_ptr<Transport> inner, RetryPolicy policy, Dependencies deps);
@@ -59,17 +61,13 @@ class RetryingTransport final : public Transport {
                       std::stop_token stop) override;
   std::string Host() const override { return inner_->Host(); }
 
-  // The wait before retry number `retry` (1-based), before jitter is applied.
-  std::chrono::milliseconds BackoffFor(int retry) const;
-
  private:
-  void Report(const HttpRequest& request, int code, Clock::Duration took) const;
-  double Random() const;
+  void Report(const HttpRequest& request, int code, time::Duration took) const;
 
   std::shared_ptr<Transport> inner_;
   RetryPolicy policy_;
   Dependencies deps_;
-  Clock& clock_;
+  time::Clock& clock_;
   std::string metrics_host_;
 };
 

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "time/backoff.h"
+
 namespace tfws::observe {
 namespace {
 
@@ -260,7 +262,7 @@ bool LokiSink::PushOneBatch(std::unique_lock<std::mutex>& lock) {
 }
 
 void LokiSink::Run() {
-  std::chrono::milliseconds backoff = options_.min_backoff;
+  time::Backoff backoff(options_.min_backoff, options_.max_backoff, 0.0, nullptr);
   std::unique_lock lock(mu_);
   while (true) {
     // Wait until a batch is due: full, old enough, flush/stop requested.
@@ -292,17 +294,16 @@ void LokiSink::Run() {
       break;
     }
     if (PushOneBatch(lock)) {
-      backoff = options_.min_backoff;
+      backoff.Reset();
       lock.unlock();
       ReportDropped();
       lock.lock();
       continue;
     }
     // Retry after a backoff (cut short by Stop's deadline).
-    auto wake_at = Clock::now() + backoff;
+    auto wake_at = Clock::now() + backoff.Next();
     if (stopping_) wake_at = std::min(wake_at, stop_deadline_);
     wake_.wait_until(lock, wake_at, [&] { return stopping_ && Clock::now() >= stop_deadline_; });
-    backoff = std::min(backoff * 2, options_.max_backoff);
   }
   lock.unlock();
   ReportDropped();

@@ -9,7 +9,7 @@ Controller::Controller(Reconciler& reconciler, ControllerOptions options)
       workers_(options.workers > 0 ? options.workers : 1),
       drain_timeout_(options.drain_timeout),
       metrics_interval_(options.metrics_interval),
-      clock_(options.clock ? *options.clock : SystemClock::Instance()),
+      clock_(options.clock ? *options.clock : time::SystemClock::Instance()),
       metrics_(options.metrics ? options.metrics : &default_metrics_),
       queue_(clock_, options.rate_limiter ? std::move(options.rate_limiter) : DefaultControllerRateLimiter(clock_),
              options.queue_metrics),
@@ -52,7 +52,7 @@ bool Controller::ProcessNext(std::stop_token stop) {
   if (!key) return false;
   int active = ++active_workers_;
   metrics_->ActiveWorkers(active);
-  TimePoint started = clock_.Now();
+  time::TimePoint started = clock_.Now();
   observe::ReconcileResult outcome = observe::ReconcileResult::kError;
   try {
     ReconcileResult result = reconciler_.Reconcile(*key, stop);

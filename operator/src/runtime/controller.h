@@ -31,21 +31,21 @@ class ReconcileResult {
   enum class Kind { kDone, kRequeueAfter, kRequeue, kError };
 
   static ReconcileResult Done() { return ReconcileResult(Kind::kDone, {}, {}); }
-  static ReconcileResult RequeueAfter(Duration d) { return ReconcileResult(Kind::kRequeueAfter, d, {}); }
+  static ReconcileResult RequeueAfter(time::Duration d) { return ReconcileResult(Kind::kRequeueAfter, d, {}); }
   // Try again with the rate limiter's backoff, without it being an error.
   static ReconcileResult Requeue() { return ReconcileResult(Kind::kRequeue, {}, {}); }
   // A failure the reconciler reports without throwing (same handling as a throw).
   static ReconcileResult Error(std::string message) { return ReconcileResult(Kind::kError, {}, std::move(message)); }
 
   Kind kind() const { return kind_; }
-  Duration after() const { return after_; }
+  time::Duration after() const { return after_; }
   const std::string& message() const { return message_; }
 
  private:
-  ReconcileResult(Kind kind, Duration after, std::string message)
+  ReconcileResult(Kind kind, time::Duration after, std::string message)
       : kind_(kind), after_(after), message_(std::move(message)) {}
   Kind kind_;
-  Duration after_;
+  time::Duration after_;
   std::string message_;
 };
 
@@ -60,9 +60,9 @@ class Reconciler {
 struct ControllerOptions {
   std::string name = "controller";  // metrics/log label, e.g. "tfworkspace"
   int workers = 4;
-  Duration drain_timeout = std::chrono::seconds(30);
-  Duration metrics_interval = std::chrono::seconds(1);  // QueueMetrics::InProgress sampling
-  Clock* clock = nullptr;                                // default SystemClock
+  time::Duration drain_timeout = std::chrono::seconds(30);
+  time::Duration metrics_interval = std::chrono::seconds(1);  // QueueMetrics::InProgress sampling
+  time::Clock* clock = nullptr;                                // default time::SystemClock
   std::unique_ptr<RateLimiter> rate_limiter;             // default DefaultControllerRateLimiter
   observe::QueueMetrics* queue_metrics = nullptr;
   observe::ControllerMetrics* metrics = nullptr;
@@ -99,9 +99,9 @@ class Controller {
  private:
   std::string name_;
   int workers_;
-  Duration drain_timeout_;
-  Duration metrics_interval_;
-  Clock& clock_;
+  time::Duration drain_timeout_;
+  time::Duration metrics_interval_;
+  time::Clock& clock_;
   observe::ControllerMetrics default_metrics_;
   observe::ControllerMetrics* metrics_;
   WorkQueue queue_;

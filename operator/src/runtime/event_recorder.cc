@@ -53,7 +53,7 @@ void ClientEventSink::Patch(const std::string& ns, const std::string& name, cons
 EventRecorder::EventRecorder(EventSink& sink, EventRecorderOptions options)
     : sink_(sink),
       options_(std::move(options)),
-      clock_(options_.clock ? *options_.clock : SystemClock::Instance()),
+      clock_(options_.clock ? *options_.clock : time::SystemClock::Instance()),
       log_("runtime.events") {
   if (options_.reporting_instance.empty()) options_.reporting_instance = DefaultReportingInstance();
   thread_ = std::jthread([this](std::stop_token stop) { Loop(stop); });
@@ -80,8 +80,8 @@ void EventRecorder::Eventf(const ObjectReference& regarding, EventType type, con
   std::string object_id = regarding.uid.empty() ? regarding.kind + "/" + regarding.ns + "/" + regarding.name
                                                 : regarding.uid;
   std::string key = object_id + "\x1f" + type_name + "\x1f" + reason + "\x1f" + action + "\x1f" + trimmed_note;
-  TimePoint now = clock_.Now();
-  WallTime wall = clock_.WallNow();
+  time::TimePoint now = clock_.Now();
+  time::WallTime wall = clock_.WallNow();
 
   std::lock_guard lock(mu_);
   auto found = by_key_.find(key);

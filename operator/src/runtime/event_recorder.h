@@ -23,7 +23,7 @@
 #include <unordered_map>
 
 #include "observe/log.h"
-#include "runtime/clock.h"
+#include "time/clock.h"
 #include "runtime/object.h"
 
 namespace tfws::runtime {
@@ -66,11 +66,11 @@ class ClientEventSink final : public EventSink {
 struct EventRecorderOptions {
   std::string reporting_controller = "tfws.io/operator";
   std::string reporting_instance;  // default: $POD_NAME, else the hostname
-  Duration series_window = std::chrono::minutes(10);
+  time::Duration series_window = std::chrono::minutes(10);
   std::size_t max_tracked = 4096;
   std::size_t max_pending = 1000;
-  Duration stop_timeout = std::chrono::seconds(5);
-  Clock* clock = nullptr;  // default SystemClock
+  time::Duration stop_timeout = std::chrono::seconds(5);
+  time::Clock* clock = nullptr;  // default time::SystemClock
 };
 
 class EventRecorder {
@@ -97,8 +97,8 @@ class EventRecorder {
     std::string name;  // of the Event object
     kube::Json regarding;
     std::string type, reason, action, note;
-    WallTime first_time, last_time;
-    TimePoint last_seen;
+    time::WallTime first_time, last_time;
+    time::TimePoint last_seen;
     int count = 0;          // occurrences so far
     int written_count = 0;  // what the server has
     bool created = false;
@@ -112,7 +112,7 @@ class EventRecorder {
 
   EventSink& sink_;
   EventRecorderOptions options_;
-  Clock& clock_;
+  time::Clock& clock_;
   observe::Logger log_;
 
   mutable std::mutex mu_;

@@ -7,14 +7,14 @@
 namespace tfws::runtime {
 namespace {
 
-long Seconds(Duration d) { return static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(d).count()); }
+long Seconds(time::Duration d) { return static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(d).count()); }
 
 }  // namespace
 
 LeaderElector::LeaderElector(LeaseClient& leases, LeaderElectionConfig config)
     : leases_(leases),
       config_(std::move(config)),
-      clock_(config_.clock ? *config_.clock : SystemClock::Instance()),
+      clock_(config_.clock ? *config_.clock : time::SystemClock::Instance()),
       metrics_(config_.metrics ? config_.metrics : &default_metrics_),
       log_(observe::Logger("runtime.leader").With("lease", config_.lease_namespace + "/" + config_.lease_name)) {
   if (config_.identity.empty()) throw std::invalid_argument("leader election: identity must not be empty");
@@ -27,10 +27,10 @@ LeaderElector::LeaderElector(LeaseClient& leases, LeaderElectionConfig config)
                                 "s) must be shorter than the lease duration (" +
                                 std::to_string(Seconds(config_.lease_duration)) + "s)");
   }
-  if (config_.retry_period <= Duration::zero() || config_.retry_period >= config_.renew_deadline) {
+  if (config_.retry_period <= time::Duration::zero() || config_.retry_period >= config_.renew_deadline) {
     throw std::invalid_argument("leader election: retry period must be positive and shorter than the renew deadline");
   }
-  if (!config_.random) config_.random = DefaultRandomSource();
+  if (!config_.random) config_.random = time::DefaultRandomSource();
   metrics_->Leading(false);
 }
 
@@ -46,12 +46,12 @@ std::string LeaderElector::ObservedHolder() const {
   return observed_spec_.is_object() ? observed_spec_.value("holderIdentity", "") : "";
 }
 
-std::optional<TimePoint> LeaderElector::LastRenew() const {
+std::optional<time::TimePoint> LeaderElector::LastRenew() const {
   std::lock_guard lock(mu_);
   return last_renew_;
 }
 
-bool LeaderElector::Healthy(Duration tolerance) const {
+bool LeaderElector::Healthy(time::Duration tolerance) const {
   if (!IsLeader()) return true;
   auto last = LastRenew();
   return last && clock_.Now() < *last + config_.lease_duration + tolerance;
@@ -80,7 +80,7 @@ kube::Json LeaderElector::DesiredSpec(const kube::Json& observed_spec, bool rene
 }
 
 bool LeaderElector::TryAcquireOrRenew() {
-  TimePoint now = clock_.Now();
+  time::TimePoint now = clock_.Now();
   std::optional<kube::Json> lease;
   try {
     lease = leases_.Get(config_.lease_namespace, config_.lease_name);
@@ -185,7 +185,7 @@ LeaderElector::Outcome LeaderElector::Run(std::stop_token stop) {
   log_.Info("campaigning for leadership", {{"identity", config_.identity}});
   while (!stop.stop_requested()) {
     if (TryAcquireOrRenew()) break;
-    auto wait = std::chrono::duration_cast<Duration>(config_.retry_period * (1.0 + config_.retry_jitter * config_.random()));
+    auto wait = std::chrono::duration_cast<time::Duration>(config_.retry_period * (1.0 + config_.retry_jitter * config_.random()));
     if (!clock_.SleepFor(wait, stop)) break;
   }
   if (stop.stop_requested()) return Outcome::kStopped;

@@ -25,8 +25,8 @@
 
 #include "observe/log.h"
 #include "observe/machinery_metrics.h"
-#include "runtime/backoff.h"
-#include "runtime/clock.h"
+#include "time/backoff.h"
+#include "time/clock.h"
 #include "runtime/lease_client.h"
 
 namespace tfws::runtime {
@@ -35,9 +35,9 @@ struct LeaderElectionConfig {
   std::string lease_namespace;
   std::string lease_name = "tfws-operator";
   std::string identity;  // unique per candidate: pod name + random suffix
-  Duration lease_duration = std::chrono::seconds(15);
-  Duration renew_deadline = std::chrono::seconds(10);
-  Duration retry_period = std::chrono::seconds(2);
+  time::Duration lease_duration = std::chrono::seconds(15);
+  time::Duration renew_deadline = std::chrono::seconds(10);
+  time::Duration retry_period = std::chrono::seconds(2);
   double retry_jitter = 0.2;  // acquire attempts wait retry * (1 + jitter * r)
   bool release_on_stop = true;
 
@@ -45,8 +45,8 @@ struct LeaderElectionConfig {
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& holder)> on_new_leader;  // another candidate took over
 
-  Clock* clock = nullptr;                     // default SystemClock
-  RandomSource random;                        // default DefaultRandomSource()
+  time::Clock* clock = nullptr;                     // default time::SystemClock
+  time::RandomSource random;                        // default time::DefaultRandomSource()
   observe::LeaderMetrics* metrics = nullptr;  // default no-op
 };
 
@@ -68,10 +68,10 @@ class LeaderElector {
   bool IsLeader() const { return leading_.load(); }
   std::string ObservedHolder() const;
   // Steady time of the last successful acquire/renew (nullopt if never).
-  std::optional<TimePoint> LastRenew() const;
+  std::optional<time::TimePoint> LastRenew() const;
   // For /healthz: false only when we believe we lead but have not renewed for
   // lease_duration + tolerance (client-go's HealthzAdaptor).
-  bool Healthy(Duration tolerance = std::chrono::seconds(20)) const;
+  bool Healthy(time::Duration tolerance = std::chrono::seconds(20)) const;
   // True while leading and the last renewal is younger than the renew
   // deadline (measured on our steady clock, so a process frozen past it is
   // fenced the moment it runs again, before the elector notices).
@@ -86,15 +86,15 @@ class LeaderElector {
 
   LeaseClient& leases_;
   LeaderElectionConfig config_;
-  Clock& clock_;
+  time::Clock& clock_;
   observe::LeaderMetrics default_metrics_;
   observe::LeaderMetrics* metrics_;
   observe::Logger log_;
 
   mutable std::mutex mu_;
   kube::Json observed_spec_ = kube::Json::object();  // last Lease spec we saw
-  TimePoint observed_time_{};     // our clock when it last changed
-  std::optional<TimePoint> last_renew_;
+  time::TimePoint observed_time_{};     // our clock when it last changed
+  std::optional<time::TimePoint> last_renew_;
   std::atomic<bool> leading_{false};
   std::jthread leading_thread_;
 };

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/clock.h"
+#include "time/backoff.h"
+#include "time/clock.h"
+#include "time/token_bucket.h"
 
 namespace tfws::runtime {
 
@@ -19,50 +21,50 @@ class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
   // Delay before `key` may be processed again; records one more requeue.
-  virtual Duration When(const std::string& key) = 0;
+  virtual time::Duration When(const std::string& key) = 0;
   virtual void Forget(const std::string& key) = 0;
   // Requeues recorded since the last Forget.
   virtual int NumRequeues(const std::string& key) = 0;
 };
 
-// base * 2^failures, capped at max (client-go: 5 ms .. 1000 s).
+// base * 2^failures, capped at max (client-go: 5 ms .. 1000 s): a
+// time::Backoff without jitter per key.
 class ItemExponentialRateLimiter final : public RateLimiter {
  public:
-  ItemExponentialRateLimiter(Duration base = std::chrono::milliseconds(5),
-                             Duration max = std::chrono::seconds(1000));
-  Duration When(const std::string& key) override;
+  ItemExponentialRateLimiter(time::Duration base = std::chrono::milliseconds(5),
+                             time::Duration max = std::chrono::seconds(1000));
+  time::Duration When(const std::string& key) override;
   void Forget(const std::string& key) override;
   int NumRequeues(const std::string& key) override;
 
  private:
-  Duration base_, max_;
+  struct Failures {
+    time::Backoff backoff;
+    int count = 0;
+  };
+  time::Duration base_, max_;
   std::mutex mu_;
-  std::map<std::string, int> failures_;
+  std::map<std::string, Failures> failures_;
 };
 
-// A token bucket shared by all keys (client-go: 10 qps, burst 100). Tokens are
-// reserved: the n-th call beyond the burst waits (n / qps).
+// A time::TokenBucket shared by all keys (client-go: 10 qps, burst 100).
+// Tokens are reserved: the n-th call beyond the burst waits (n / qps).
 class BucketRateLimiter final : public RateLimiter {
  public:
-  BucketRateLimiter(Clock& clock, double qps = 10, int burst = 100);
-  Duration When(const std::string& key) override;
+  BucketRateLimiter(time::Clock& clock, double qps = 10, int burst = 100);
+  time::Duration When(const std::string& key) override;
   void Forget(const std::string&) override {}
   int NumRequeues(const std::string&) override { return 0; }
 
  private:
-  Clock& clock_;
-  double qps_;
-  double burst_;
-  std::mutex mu_;
-  double tokens_;
-  TimePoint last_;
+  time::TokenBucket bucket_;
 };
 
 // The longest delay any of its policies asks for.
 class MaxOfRateLimiter final : public RateLimiter {
  public:
   explicit MaxOfRateLimiter(std::vector<std::unique_ptr<RateLimiter>> limiters);
-  Duration When(const std::string& key) override;
+  time::Duration When(const std::string& key) override;
   void Forget(const std::string& key) override;
   int NumRequeues(const std::string& key) override;
 
@@ -71,6 +73,6 @@ class MaxOfRateLimiter final : public RateLimiter {
 };
 
 // max(per-item exponential 5 ms..1000 s, bucket 10 qps / burst 100).
-std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(Clock& clock);
+std::unique_ptr<RateLimiter> DefaultControllerRateLimiter(time::Clock& clock);
 
 }  // namespace tfws::runtime

@@ -55,11 +55,11 @@ Watcher::Watcher(ListerWatcher& lister_watcher, Store& store, WatcherOptions opt
     : lw_(lister_watcher),
       store_(store),
       options_(std::move(options)),
-      clock_(options_.clock ? *options_.clock : SystemClock::Instance()),
+      clock_(options_.clock ? *options_.clock : time::SystemClock::Instance()),
       backoff_(options_.initial_backoff, options_.max_backoff, options_.backoff_jitter,
-               options_.random ? options_.random : DefaultRandomSource()),
+               options_.random ? options_.random : time::DefaultRandomSource()),
       log_(observe::Logger("runtime.watcher").With("resource", options_.name)) {
-  if (!options_.random) options_.random = DefaultRandomSource();
+  if (!options_.random) options_.random = time::DefaultRandomSource();
   streaming_list_ = options_.streaming_list;
 }
 
@@ -127,7 +127,7 @@ void Watcher::Run(std::stop_token stop) {
         }
         break;
       case WatcherState::kWatching: {
-        TimePoint started = clock_.Now();
+        time::TimePoint started = clock_.Now();
         WatchEnd end = WatchOnce(stop);
         if (end == WatchEnd::kStopped) break;
         const bool short_and_empty = watch_events_ == 0 && clock_.Now() - started < options_.short_watch;
@@ -151,7 +151,7 @@ void Watcher::Run(std::stop_token stop) {
         break;
       }
       case WatcherState::kBackoff: {
-        Duration wait = backoff_.Next();
+        time::Duration wait = backoff_.Next();
         log_.Debug("backing off", {{"seconds", std::chrono::duration<double>(wait).count()}});
         if (!clock_.SleepFor(wait, stop)) break;
         SetState(after_backoff);

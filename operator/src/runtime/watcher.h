@@ -3,8 +3,8 @@
 //
 //   Empty -> Listing --ok--> Watching --server closed stream--> Watching
 //               |                |--410 Gone / Expired--------> Listing (at once)
-//               |                '--transport/other error-----> Backoff -> Watching
-//               '--error--> Backoff -> Listing
+//               |                '--transport/other error-----> time::Backoff -> Watching
+//               '--error--> time::Backoff -> Listing
 //
 // Listing is a streaming list where the server has one (a watch with
 // sendInitialEvents=true, resourceVersionMatch=NotOlderThan and bookmarks: the
@@ -17,7 +17,7 @@
 // deletions) are reported. Watching resumes from the last
 // resourceVersion seen (bookmarks included) with allowWatchBookmarks and a
 // server-side timeout drawn uniformly from [min,max] (default 5..10 min).
-// Backoff waits are jittered (backoff.h: 800 ms doubling to 30 s), reset after
+// time::Backoff waits are jittered (backoff.h: 800 ms doubling to 30 s), reset after
 // a watch that ended cleanly or stayed healthy for `healthy_watch`. A watch the
 // server closes within `short_watch` without a single event counts as a failure
 // (backoff), so a server that ends every watch at once is not hammered.
@@ -36,8 +36,8 @@
 #include <vector>
 
 #include "observe/log.h"
-#include "runtime/backoff.h"
-#include "runtime/clock.h"
+#include "time/backoff.h"
+#include "time/clock.h"
 #include "runtime/event_handler.h"
 #include "runtime/lister_watcher.h"
 #include "runtime/store.h"
@@ -49,16 +49,16 @@ const char* WatcherStateName(WatcherState state);
 
 struct WatcherOptions {
   int page_size = 500;
-  Duration min_watch_timeout = std::chrono::minutes(5);
-  Duration max_watch_timeout = std::chrono::minutes(10);
-  Duration initial_backoff = std::chrono::milliseconds(800);
-  Duration max_backoff = std::chrono::seconds(30);
+  time::Duration min_watch_timeout = std::chrono::minutes(5);
+  time::Duration max_watch_timeout = std::chrono::minutes(10);
+  time::Duration initial_backoff = std::chrono::milliseconds(800);
+  time::Duration max_backoff = std::chrono::seconds(30);
   double backoff_jitter = 1.0;
-  Duration healthy_watch = std::chrono::minutes(1);
-  Duration short_watch = std::chrono::seconds(1);
+  time::Duration healthy_watch = std::chrono::minutes(1);
+  time::Duration short_watch = std::chrono::seconds(1);
   bool streaming_list = true;     // try a streaming list before paging
-  Clock* clock = nullptr;         // default: SystemClock
-  RandomSource random;            // default: DefaultRandomSource()
+  time::Clock* clock = nullptr;         // default: time::SystemClock
+  time::RandomSource random;            // default: time::DefaultRandomSource()
   std::string name = "watcher";   // logger name suffix, e.g. "pods"
 };
 
@@ -94,8 +94,8 @@ class Watcher {
   ListerWatcher& lw_;
   Store& store_;
   WatcherOptions options_;
-  Clock& clock_;
-  Backoff backoff_;
+  time::Clock& clock_;
+  time::Backoff backoff_;
   observe::Logger log_;
   std::vector<std::shared_ptr<EventHandler>> handlers_;
   std::function<void(WatcherState)> observer_;

@@ -2,7 +2,7 @@
 
 namespace tfws::runtime {
 
-WorkQueue::WorkQueue(Clock& clock, std::unique_ptr<RateLimiter> limiter, observe::QueueMetrics* metrics)
+WorkQueue::WorkQueue(time::Clock& clock, std::unique_ptr<RateLimiter> limiter, observe::QueueMetrics* metrics)
     : clock_(clock), limiter_(std::move(limiter)), metrics_(metrics ? metrics : &default_metrics_) {}
 
 void WorkQueue::NotifyAll() { cv_.notify_all(); }
@@ -18,7 +18,7 @@ void WorkQueue::AddLocked(const std::string& key) {
 }
 
 void WorkQueue::PromoteDueLocked() {
-  TimePoint now = clock_.Now();
+  time::TimePoint now = clock_.Now();
   while (!waiting_by_time_.empty() && waiting_by_time_.begin()->first <= now) {
     std::string key = waiting_by_time_.begin()->second;
     waiting_by_time_.erase(waiting_by_time_.begin());
@@ -36,12 +36,12 @@ void WorkQueue::Add(const std::string& key) {
   NotifyAll();
 }
 
-void WorkQueue::AddAfter(const std::string& key, Duration delay) {
-  if (delay <= Duration::zero()) return Add(key);
+void WorkQueue::AddAfter(const std::string& key, time::Duration delay) {
+  if (delay <= time::Duration::zero()) return Add(key);
   {
     std::lock_guard lock(mu_);
     if (shutting_down_) return;
-    TimePoint ready = clock_.Now() + delay;
+    time::TimePoint ready = clock_.Now() + delay;
     auto it = waiting_.find(key);
     if (it != waiting_.end()) {
       if (it->second <= ready) return;  // the earlier time wins
@@ -70,7 +70,7 @@ std::optional<std::string> WorkQueue::Get(std::stop_token stop) {
     PromoteDueLocked();
     if (shutting_down_ || stop.stop_requested()) return std::nullopt;
     if (!queue_.empty()) break;
-    TimePoint deadline = waiting_by_time_.empty() ? TimePoint::max() : waiting_by_time_.begin()->first;
+    time::TimePoint deadline = waiting_by_time_.empty() ? time::TimePoint::max() : waiting_by_time_.begin()->first;
     std::uint64_t generation = waiting_generation_;
     clock_.WaitUntil(lock, cv_, deadline, stop, [&] {
       return !queue_.empty() || shutting_down_ || waiting_generation_ != generation;
@@ -78,7 +78,7 @@ std::optional<std::string> WorkQueue::Get(std::stop_token stop) {
   }
   std::string key = std::move(queue_.front());
   queue_.pop_front();
-  TimePoint now = clock_.Now();
+  time::TimePoint now = clock_.Now();
   dirty_.erase(key);
   processing_[key] = now;
   auto added = enqueued_at_.find(key);
@@ -116,7 +116,7 @@ void WorkQueue::ShutDown() {
   NotifyAll();
 }
 
-bool WorkQueue::ShutDownWithDrain(Duration timeout) {
+bool WorkQueue::ShutDownWithDrain(time::Duration timeout) {
   ShutDown();
   std::unique_lock lock(mu_);
   return clock_.WaitUntil(lock, cv_, clock_.Now() + timeout, {}, [&] { return processing_.empty(); });
@@ -141,7 +141,7 @@ std::size_t WorkQueue::DelayedLen() {
 
 void WorkQueue::ReportInProgress() {
   std::lock_guard lock(mu_);
-  TimePoint now = clock_.Now();
+  time::TimePoint now = clock_.Now();
   observe::Seconds total{0}, longest{0};
   for (auto& [key, started] : processing_) {
     observe::Seconds took = now - started;

@@ -7,7 +7,7 @@
 //    several times, the earliest time wins;
 //  - AddRateLimited asks the RateLimiter for the delay; Forget clears it.
 //
-// Thread-safe; any number of producers and workers. Time comes from a Clock
+// Thread-safe; any number of producers and workers. Time comes from a time::Clock
 // (delayed keys are promoted lazily by whichever call next holds the lock, so
 // there is no timer thread). After ShutDown(), adds are ignored, delayed keys
 // are dropped and Get() returns nullopt at once (queued keys are not handed
@@ -28,7 +28,7 @@
 #include <unordered_set>
 
 #include "observe/machinery_metrics.h"
-#include "runtime/clock.h"
+#include "time/clock.h"
 #include "runtime/rate_limiter.h"
 
 namespace tfws::runtime {
@@ -36,13 +36,13 @@ namespace tfws::runtime {
 class WorkQueue {
  public:
   // metrics may be null (no-op). The clock must outlive the queue.
-  WorkQueue(Clock& clock, std::unique_ptr<RateLimiter> limiter, observe::QueueMetrics* metrics = nullptr);
-  explicit WorkQueue(Clock& clock) : WorkQueue(clock, DefaultControllerRateLimiter(clock)) {}
+  WorkQueue(time::Clock& clock, std::unique_ptr<RateLimiter> limiter, observe::QueueMetrics* metrics = nullptr);
+  explicit WorkQueue(time::Clock& clock) : WorkQueue(clock, DefaultControllerRateLimiter(clock)) {}
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
   void Add(const std::string& key);
-  void AddAfter(const std::string& key, Duration delay);
+  void AddAfter(const std::string& key, time::Duration delay);
   void AddRateLimited(const std::string& key);
   void Forget(const std::string& key);
   int NumRequeues(const std::string& key);
@@ -55,7 +55,7 @@ class WorkQueue {
   void ShutDown();
   // ShutDown, then wait until every key taken by Get is Done or the timeout
   // (clock time) passes. Returns true when drained.
-  bool ShutDownWithDrain(Duration timeout);
+  bool ShutDownWithDrain(time::Duration timeout);
   bool ShuttingDown() const;
 
   // Keys ready to be taken now (not counting delayed or in-flight ones).
@@ -70,7 +70,7 @@ class WorkQueue {
   void PromoteDueLocked();
   void NotifyAll();
 
-  Clock& clock_;
+  time::Clock& clock_;
   std::unique_ptr<RateLimiter> limiter_;
   observe::QueueMetrics default_metrics_;
   observe::QueueMetrics* metrics_;
@@ -79,10 +79,10 @@ class WorkQueue {
   std::condition_variable_any cv_;
   std::deque<std::string> queue_;
   std::unordered_set<std::string> dirty_;
-  std::unordered_map<std::string, TimePoint> processing_;  // key -> started
-  std::unordered_map<std::string, TimePoint> enqueued_at_;
-  std::unordered_map<std::string, TimePoint> waiting_;      // key -> ready at
-  std::set<std::pair<TimePoint, std::string>> waiting_by_time_;
+  std::unordered_map<std::string, time::TimePoint> processing_;  // key -> started
+  std::unordered_map<std::string, time::TimePoint> enqueued_at_;
+  std::unordered_map<std::string, time::TimePoint> waiting_;      // key -> ready at
+  std::set<std::pair<time::TimePoint, std::string>> waiting_by_time_;
   std::uint64_t waiting_generation_ = 0;  // bumps when an earlier deadline appears
   bool shutting_down_ = false;
 };

@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-namespace tfws::time {
+#include "time/clock.h"  // WallTime
 
-using WallTime = std::chrono::system_clock::time_point;
+namespace tfws::time {
 
 // The instant `text` names, or nullopt when it is not an RFC 3339 date-time.
 std::optional<WallTime> ParseRfc3339(std::string_view text);

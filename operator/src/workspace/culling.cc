@@ -11,7 +11,7 @@ namespace tfws::workspace {
 namespace {
 
 // Jupyter writes ISO 8601 with microseconds and "Z" (or "+00:00").
-std::optional<WallTime> Timestamp(const nlohmann::json& object, const char* key, const char* what) {
+std::optional<time::WallTime> Timestamp(const nlohmann::json& object, const char* key, const char* what) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) throw std::runtime_error(std::string(what) + ": " + key + " is not a string");
@@ -21,7 +21,7 @@ std::optional<WallTime> Timestamp(const nlohmann::json& object, const char* key,
   return t;
 }
 
-void Latest(std::optional<WallTime>& acc, std::optional<WallTime> t) {
+void Latest(std::optional<time::WallTime>& acc, std::optional<time::WallTime> t) {
   if (t && (!acc || *t > *acc)) acc = t;
 }
 
@@ -43,8 +43,8 @@ JupyterActivity ParseJupyterActivity(const nlohmann::json& status, const nlohman
   return a;
 }
 
-CullDecision DecideCull(std::chrono::minutes timeout, WallTime ready_since, std::optional<WallTime> restarted_at,
-                        const JupyterActivity& activity, WallTime now) {
+CullDecision DecideCull(std::chrono::minutes timeout, time::WallTime ready_since, std::optional<time::WallTime> restarted_at,
+                        const JupyterActivity& activity, time::WallTime now) {
   CullDecision d;
   d.idle_since = ready_since;
   if (restarted_at) d.idle_since = std::max(d.idle_since, *restarted_at);

@@ -13,12 +13,12 @@
 #include <optional>
 #include <string>
 
+#include "time/clock.h"
+
 namespace tfws::workspace {
 
-using WallTime = std::chrono::system_clock::time_point;
-
 struct JupyterActivity {
-  std::optional<WallTime> last_activity;  // the latest of the server's and every kernel's
+  std::optional<time::WallTime> last_activity;  // the latest of the server's and every kernel's
   int kernels = 0;
   bool busy = false;  // some kernel is executing
 };
@@ -29,7 +29,7 @@ JupyterActivity ParseJupyterActivity(const nlohmann::json& status, const nlohman
 
 struct CullDecision {
   bool cull = false;
-  WallTime idle_since;  // when the workspace last did anything
+  time::WallTime idle_since;  // when the workspace last did anything
   // When not culling: when the workspace would reach the timeout if nothing
   // happens meanwhile (the moment to ask Jupyter again).
   std::chrono::seconds check_again_in{0};
@@ -38,7 +38,7 @@ struct CullDecision {
 // Idle since = the latest of: the Pod became Ready (ready_since), a restart
 // request (restarted_at, may be empty), Jupyter's last activity; `now` when a
 // kernel is busy. Cull when now - idle since >= timeout (timeout > 0).
-CullDecision DecideCull(std::chrono::minutes timeout, WallTime ready_since,
-                        std::optional<WallTime> restarted_at, const JupyterActivity& activity, WallTime now);
+CullDecision DecideCull(std::chrono::minutes timeout, time::WallTime ready_since,
+                        std::optional<time::WallTime> restarted_at, const JupyterActivity& activity, time::WallTime now);
 
 }  // namespace tfws::workspace

@@ -3,25 +3,25 @@
 namespace tfws::workspace {
 
 bool RetrySchedule::Failed(const std::string& key, const std::string& cause, const RetryPolicy& policy,
-                           Clock::time_point now, Condition blocker) {
+                           time::WallTime now, Condition blocker) {
   std::lock_guard lock(mu_);
   auto it = entries_.find({key, cause});
   if (it == entries_.end()) {
     it = entries_
              .emplace(std::pair{key, cause},
-                      Entry{runtime::Backoff(policy.initial, policy.max, 0.0, [] { return 0.0; }), {}, {}})
+                      Entry{time::Backoff(policy.initial, policy.max, 0.0, nullptr), {}, {}})
              .first;
   } else if (now < it->second.next) {
     it->second.blocker = std::move(blocker);
     return false;  // the same failure seen again before its retry: not a new attempt
   }
   it->second.blocker = std::move(blocker);
-  it->second.next = now + std::chrono::duration_cast<Clock::duration>(it->second.backoff.Next());
+  it->second.next = now + std::chrono::duration_cast<time::WallTime::duration>(it->second.backoff.Next());
   return true;
 }
 
 std::optional<RetrySchedule::Pending> RetrySchedule::Wait(const std::string& key, const std::string& cause,
-                                                          Clock::time_point now) const {
+                                                          time::WallTime now) const {
   std::lock_guard lock(mu_);
   auto it = entries_.find({key, cause});
   if (it == entries_.end() || now >= it->second.next) return std::nullopt;

@@ -1,5 +1,5 @@
 // When a workspace that could not make progress is tried again, with the one
-// backoff policy (runtime::Backoff, no jitter so the schedule is predictable).
+// backoff policy (time::Backoff, no jitter so the schedule is predictable).
 //
 // Keyed by workspace ("namespace/name") and by cause (a stable string such as
 // "Service/alice" or a failed Pod's UID). A cause counts once: Failed() for
@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "runtime/backoff.h"
+#include "time/backoff.h"
 #include "workspace/conditions.h"
 
 namespace tfws::workspace {
@@ -38,8 +38,6 @@ inline constexpr RetryPolicy kNameConflictRetry{std::chrono::seconds(5), std::ch
 
 class RetrySchedule {
  public:
-  using Clock = std::chrono::system_clock;
-
   struct Pending {
     std::chrono::seconds wait;  // until the next try
     Condition blocker;          // what the last try ran into
@@ -48,11 +46,11 @@ class RetrySchedule {
   // Records that `cause` failed at `now` with `blocker`. Returns true when
   // this is a new cause (or the recorded one's wait has passed), i.e. a
   // transition worth counting.
-  bool Failed(const std::string& key, const std::string& cause, const RetryPolicy& policy, Clock::time_point now,
+  bool Failed(const std::string& key, const std::string& cause, const RetryPolicy& policy, time::WallTime now,
               Condition blocker);
   // When `cause` must still wait at `now`: how long and why. nullopt when it
   // may be tried now (never failed, or its time has come).
-  std::optional<Pending> Wait(const std::string& key, const std::string& cause, Clock::time_point now) const;
+  std::optional<Pending> Wait(const std::string& key, const std::string& cause, time::WallTime now) const;
   // The cause of `key` succeeded (or the workspace is gone): start over.
   void Forget(const std::string& key, const std::string& cause);
   void ForgetAll(const std::string& key);
@@ -62,8 +60,8 @@ class RetrySchedule {
 
  private:
   struct Entry {
-    runtime::Backoff backoff;
-    Clock::time_point next;
+    time::Backoff backoff;
+    time::WallTime next;
     Condition blocker;
   };
   mutable std::mutex mu_;

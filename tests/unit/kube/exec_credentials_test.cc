@@ -3,15 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
 #include "kube/api_error.h"
 #include "kube/kubeconfig.h"
 #include "kubeconfig_test_util.h"
+#include "support/fake_clock.h"
 
 namespace tfws::kube {
 namespace {
 
-using testing::FakeClock;
+using time::FakeClock;
 using ::testing::HasSubstr;
 using testing::TempDir;
 
@@ -45,8 +45,8 @@ std::string KubeconfigWithPlugin(const TempDir& dir, const std::string& expiry) 
 
 TEST(ExecCredentials, RunsThePluginOnceAndCachesUntilExpiry) {
   TempDir dir;
-  FakeClock clock;  // wall time starts at 2023-11-14T22:13:20Z
-  std::string path = dir.Write("config", KubeconfigWithPlugin(dir, "2023-11-14T22:14:20Z"));
+  FakeClock clock;  // wall time starts at 2026-01-01T00:00:00Z
+  std::string path = dir.Write("config", KubeconfigWithPlugin(dir, "2026-01-01T00:01:00Z"));
   ClusterConfig config = Kubeconfig::LoadFiles({path}).Resolve({}, clock);
   auto* exec = dynamic_cast<ExecCredentials*>(config.credentials.get());
   ASSERT_NE(exec, nullptr);

@@ -3,14 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
 #include "scripted_transport.h"
+#include "support/fake_clock.h"
 
 namespace tfws::kube {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::FakeClock;
+using time::FakeClock;
 using testing::ScriptedTransport;
 
 struct RecordingMetrics : observe::RequestMetrics {
@@ -37,13 +37,14 @@ class CountingCredentials : public CredentialSource {
 
 class RetryingTransportTest : public ::testing::Test {
  protected:
-  RetryingTransport Make(RetryPolicy policy = {}, std::shared_ptr<RateLimiter> limiter = nullptr) {
+  RetryingTransportTest() { clock_.SetAdvanceOnSleep(true); }
+  RetryingTransport Make(RetryPolicy policy = {}, std::shared_ptr<time::TokenBucket> limiter = nullptr) {
     RetryingTransport::Dependencies deps;
     deps.clock = &clock_;
     deps.metrics = &metrics_;
     deps.credentials = credentials_;
     deps.rate_limiter = std::move(limiter);
-    deps.random = [] { return 1.0; };  // no jitter: waits are exact
+    deps.random = [] { return 0.0; };  // no jitter: waits are exact
     return RetryingTransport(inner_, policy, deps);
   }
   static HttpRequest Get() {
@@ -182,7 +183,7 @@ TEST_F(RetryingTransportTest, RefreshesCredentialsOnceAfter401) {
 }
 
 TEST_F(RetryingTransportTest, EveryAttemptWaitsForTheRateLimiter) {
-  auto limiter = std::make_shared<RateLimiter>(RateLimit{10, 1}, clock_);
+  auto limiter = std::make_shared<time::TokenBucket>(10, 1, clock_);
   for (int i = 0; i < 3; ++i) inner_->Push(200);
   auto transport = Make({}, limiter);
   for (int i = 0; i < 3; ++i) transport.Send(Get());
@@ -190,12 +191,22 @@ TEST_F(RetryingTransportTest, EveryAttemptWaitsForTheRateLimiter) {
 }
 
 TEST_F(RetryingTransportTest, BackoffDoublesUpToTheCap) {
+  for (int i = 0; i < 6; ++i) inner_->Push(503);
+  inner_->Push(200);
   auto transport = Make(RetryPolicy{10, milliseconds(100), milliseconds(1000)});
-  EXPECT_EQ(transport.BackoffFor(1), milliseconds(100));
-  EXPECT_EQ(transport.BackoffFor(2), milliseconds(200));
-  EXPECT_EQ(transport.BackoffFor(4), milliseconds(800));
-  EXPECT_EQ(transport.BackoffFor(5), milliseconds(1000));
-  EXPECT_EQ(transport.BackoffFor(30), milliseconds(1000));
+  EXPECT_EQ(transport.Send(Get()).status, 200);
+  EXPECT_EQ(std::chrono::duration_cast<milliseconds>(clock_.slept()), milliseconds(100 + 200 + 400 + 800 + 1000 + 1000));
+}
+
+TEST_F(RetryingTransportTest, JitterStretchesEachWaitByUpToItsFactor) {
+  inner_->Push(503);
+  inner_->Push(200);
+  RetryingTransport::Dependencies deps;
+  deps.clock = &clock_;
+  deps.random = [] { return 0.5; };
+  RetryingTransport transport(inner_, RetryPolicy{5, milliseconds(200), milliseconds(1000), std::chrono::seconds(60), 0.5}, deps);
+  EXPECT_EQ(transport.Send(Get()).status, 200);
+  EXPECT_EQ(std::chrono::duration_cast<milliseconds>(clock_.slept()), milliseconds(250));
 }
 
 TEST_F(RetryingTransportTest, StreamsAreNeverRetried) {

@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "runtime/fake_clock.h"
+#include "support/fake_clock.h"
 
 namespace tfws::runtime {
 namespace {
@@ -44,7 +44,7 @@ class ControllerTest : public ::testing::Test {
     o.rate_limiter = std::make_unique<ItemExponentialRateLimiter>();
     return o;
   }
-  FakeClock clock;
+  time::FakeClock clock;
   ResultMetrics metrics;
   ScriptedReconciler reconciler;
 };

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "kube/api_error.h"
-#include "runtime/fake_clock.h"
+#include "support/fake_clock.h"
 
 namespace tfws::runtime {
 namespace {
@@ -49,7 +49,7 @@ class EventRecorderTest : public ::testing::Test {
     o.reporting_instance = "tfws-operator-0";
     return o;
   }
-  FakeClock clock;
+  time::FakeClock clock;
   RecordingSink sink;
 };
 

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "kube/api_error.h"
-#include "runtime/fake_clock.h"
+#include "support/fake_clock.h"
 
 namespace tfws::runtime {
 namespace {
@@ -61,7 +61,7 @@ class FakeLeases final : public LeaseClient {
 };
 
 struct Candidate {
-  Candidate(FakeLeases& leases, FakeClock& clock, const std::string& id) {
+  Candidate(FakeLeases& leases, time::FakeClock& clock, const std::string& id) {
     LeaderElectionConfig config;
     config.lease_namespace = "tfws-system";
     config.identity = id;
@@ -95,14 +95,14 @@ struct Candidate {
 // on the clock again), until pred() holds or `limit` of clock time passes.
 // Returns the clock time it took.
 template <typename P>
-Duration AdvanceUntil(FakeClock& clock, int sleepers, P pred, Duration limit = 60s) {
+time::Duration AdvanceUntil(time::FakeClock& clock, int sleepers, P pred, time::Duration limit = 60s) {
   auto settled = [&] {
     for (int i = 0; i < 10000; ++i) {
       if (pred() || clock.BlockUntilSleeping(sleepers, 1ms)) return true;
     }
     return false;
   };
-  Duration elapsed{};
+  time::Duration elapsed{};
   while (settled() && !pred() && elapsed < limit) elapsed += clock.AdvanceToNextDeadline();
   return elapsed;
 }
@@ -116,7 +116,7 @@ bool Eventually(const std::function<bool()>& pred) {
 }
 
 TEST(LeaderElection, FirstCandidateCreatesTheLeaseAndLeads) {
-  FakeClock clock;
+  time::FakeClock clock;
   FakeLeases leases;
   Candidate a(leases, clock, "a");
   a.Start();
@@ -131,7 +131,7 @@ TEST(LeaderElection, FirstCandidateCreatesTheLeaseAndLeads) {
 }
 
 TEST(LeaderElection, LeaderRenewsEveryRetryPeriodAndOthersWait) {
-  FakeClock clock;
+  time::FakeClock clock;
   FakeLeases leases;
   Candidate a(leases, clock, "a"), b(leases, clock, "b");
   a.Start();
@@ -149,7 +149,7 @@ TEST(LeaderElection, LeaderRenewsEveryRetryPeriodAndOthersWait) {
 }
 
 TEST(LeaderElection, ACleanStopReleasesTheLeaseSoASuccessorTakesOverAtOnce) {
-  FakeClock clock;
+  time::FakeClock clock;
   FakeLeases leases;
   Candidate a(leases, clock, "a"), b(leases, clock, "b");
   a.Start();
@@ -163,7 +163,7 @@ TEST(LeaderElection, ACleanStopReleasesTheLeaseSoASuccessorTakesOverAtOnce) {
   EXPECT_TRUE(a.stopped_callback);
   EXPECT_EQ(leases.Spec().value("holderIdentity", ""), "");
   EXPECT_EQ(leases.Spec()["leaseDurationSeconds"], 1);
-  Duration took = AdvanceUntil(clock, 1, [&] { return b.elector->IsLeader(); });
+  time::Duration took = AdvanceUntil(clock, 1, [&] { return b.elector->IsLeader(); });
   ASSERT_TRUE(Eventually([&] { return b.started.load(); }));
   EXPECT_TRUE(b.started);
   EXPECT_LE(took, 2s) << "one retry period, not a lease duration";
@@ -171,7 +171,7 @@ TEST(LeaderElection, ACleanStopReleasesTheLeaseSoASuccessorTakesOverAtOnce) {
 }
 
 TEST(LeaderElection, SuccessorTakesOverAnUnreleasedLeaseAfterTheLeaseDuration) {
-  FakeClock clock;
+  time::FakeClock clock;
   FakeLeases leases;
   // A lease left behind by a crashed leader "dead".
   leases.Create("tfws-system", Json{{"metadata", {{"name", "tfws-operator"}, {"namespace", "tfws-system"}}},
@@ -183,7 +183,7 @@ TEST(LeaderElection, SuccessorTakesOverAnUnreleasedLeaseAfterTheLeaseDuration) {
                                       {"leaseTransitions", 3}}}});
   Candidate b(leases, clock, "b");
   b.Start();
-  Duration took = AdvanceUntil(clock, 1, [&] { return b.elector->IsLeader(); });
+  time::Duration took = AdvanceUntil(clock, 1, [&] { return b.elector->IsLeader(); });
   ASSERT_TRUE(Eventually([&] { return b.started.load(); }));
   ASSERT_TRUE(b.started);
   EXPECT_GE(took, 15s);
@@ -193,13 +193,13 @@ TEST(LeaderElection, SuccessorTakesOverAnUnreleasedLeaseAfterTheLeaseDuration) {
 }
 
 TEST(LeaderElection, LeaderThatCannotRenewWithinTheDeadlineStopsLeadingImmediately) {
-  FakeClock clock;
+  time::FakeClock clock;
   FakeLeases leases;
   Candidate a(leases, clock, "a");
   a.Start();
   ASSERT_TRUE(Eventually([&] { return a.started.load(); }));
   leases.unreachable = true;
-  Duration took = AdvanceUntil(clock, 1, [&] { return !a.elector->IsLeader(); });
+  time::Duration took = AdvanceUntil(clock, 1, [&] { return !a.elector->IsLeader(); });
   ASSERT_TRUE(Eventually([&] { return a.done.load(); }));
   EXPECT_TRUE(a.done);
   EXPECT_EQ(a.outcome, LeaderElector::Outcome::kLostLease);
@@ -210,7 +210,7 @@ TEST(LeaderElection, LeaderThatCannotRenewWithinTheDeadlineStopsLeadingImmediate
 }
 
 TEST(LeaderElection, WritesAreFencedTheMomentTheLastRenewalIsOlderThanTheRenewDeadline) {
-  FakeClock clock;
+  time::FakeClock clock;
   FakeLeases leases;
   Candidate a(leases, clock, "a");
   Candidate b(leases, clock, "b");
@@ -229,7 +229,7 @@ TEST(LeaderElection, WritesAreFencedTheMomentTheLastRenewalIsOlderThanTheRenewDe
 }
 
 TEST(LeaderElection, LeaderWhoseLeaseWasTakenStopsAtItsNextRenewal) {
-  FakeClock clock;
+  time::FakeClock clock;
   FakeLeases leases;
   Candidate a(leases, clock, "a");
   a.Start();
@@ -237,7 +237,7 @@ TEST(LeaderElection, LeaderWhoseLeaseWasTakenStopsAtItsNextRenewal) {
   Json stolen = *leases.Get("", "");
   stolen["spec"]["holderIdentity"] = "usurper";
   leases.Update("", stolen);
-  Duration took = AdvanceUntil(clock, 1, [&] { return !a.elector->IsLeader(); });
+  time::Duration took = AdvanceUntil(clock, 1, [&] { return !a.elector->IsLeader(); });
   ASSERT_TRUE(Eventually([&] { return a.done.load(); }));
   EXPECT_EQ(a.outcome, LeaderElector::Outcome::kLostLease);
   EXPECT_LE(took, 2s);

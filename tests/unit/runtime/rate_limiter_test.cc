@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/fake_clock.h"
+#include "support/fake_clock.h"
 
 namespace tfws::runtime {
 namespace {
@@ -20,7 +20,7 @@ TEST(ItemExponentialRateLimiter, DoublesFromFiveMillisecondsPerKey) {
 
 TEST(ItemExponentialRateLimiter, CapsAtOneThousandSeconds) {
   ItemExponentialRateLimiter limiter;
-  Duration last{};
+  time::Duration last{};
   for (int i = 0; i < 100; ++i) last = limiter.When("a");
   EXPECT_EQ(last, 1000s);
 }
@@ -35,27 +35,27 @@ TEST(ItemExponentialRateLimiter, ForgetStartsOver) {
 }
 
 TEST(BucketRateLimiter, AllowsABurstThenSpacesCallsAtTheRate) {
-  FakeClock clock;
+  time::FakeClock clock;
   BucketRateLimiter limiter(clock, 10, 100);
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(limiter.When("k"), Duration::zero()) << i;
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(limiter.When("k"), time::Duration::zero()) << i;
   EXPECT_EQ(limiter.When("k"), 100ms);
   EXPECT_EQ(limiter.When("k"), 200ms);
 }
 
 TEST(BucketRateLimiter, RefillsWithTimeUpToTheBurst) {
-  FakeClock clock;
+  time::FakeClock clock;
   BucketRateLimiter limiter(clock, 10, 2);
   limiter.When("k");
   limiter.When("k");
   EXPECT_EQ(limiter.When("k"), 100ms);  // one token owed
   clock.Advance(1h);
-  EXPECT_EQ(limiter.When("k"), Duration::zero());
-  EXPECT_EQ(limiter.When("k"), Duration::zero());
+  EXPECT_EQ(limiter.When("k"), time::Duration::zero());
+  EXPECT_EQ(limiter.When("k"), time::Duration::zero());
   EXPECT_EQ(limiter.When("k"), 100ms);
 }
 
 TEST(DefaultControllerRateLimiter, IsTheLongerOfPerItemAndBucket) {
-  FakeClock clock;
+  time::FakeClock clock;
   auto limiter = DefaultControllerRateLimiter(clock);
   EXPECT_EQ(limiter->When("a"), 5ms);
   EXPECT_EQ(limiter->When("a"), 10ms);

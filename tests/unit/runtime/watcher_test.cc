@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "runtime/fake_clock.h"
+#include "support/fake_clock.h"
 #include "unit/runtime/scripted_lister_watcher.h"
 
 namespace tfws::runtime {
@@ -44,12 +44,12 @@ class WatcherTest : public ::testing::Test {
     }
   }
   // Waits for the watcher to park in backoff and returns how long it waits.
-  Duration BackoffWait() {
+  time::Duration BackoffWait() {
     EXPECT_TRUE(clock.BlockUntilWaiters(1));
     return clock.NextDeadline() - clock.Now();
   }
 
-  FakeClock clock;
+  time::FakeClock clock;
   ScriptedListerWatcher lw;
   Store store;
   std::shared_ptr<RecordingHandler> handler = std::make_shared<RecordingHandler>();
@@ -199,14 +199,14 @@ TEST_F(WatcherTest, RewatchesFromTheLastResourceVersionWithBackoffDoublingTo30Se
   lw.ScriptList(ListPage({}, "5"));
   lw.ScriptWatch({{WatchEvent{"ADDED", ObjectAt("a", "p", "6")}}, End::kTransportError});
   Start();
-  std::vector<Duration> waits;
+  std::vector<time::Duration> waits;
   for (int i = 0; i < 8; ++i) {
     waits.push_back(BackoffWait());
     lw.ScriptWatch({{}, End::kTransportError});
     clock.AdvanceToNextDeadline();
     ASSERT_TRUE(lw.WaitForWatchCalls(static_cast<size_t>(i) + 2));
   }
-  EXPECT_EQ(waits, (std::vector<Duration>{800ms, 1600ms, 3200ms, 6400ms, 12800ms, 25600ms, 30s, 30s}));
+  EXPECT_EQ(waits, (std::vector<time::Duration>{800ms, 1600ms, 3200ms, 6400ms, 12800ms, 25600ms, 30s, 30s}));
   EXPECT_EQ(lw.watch_calls().back().resource_version, "6");
   EXPECT_EQ(lw.list_calls().size(), 1u) << "a broken connection does not relist";
 }

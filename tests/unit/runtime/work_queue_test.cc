@@ -5,7 +5,7 @@
 #include <future>
 #include <thread>
 
-#include "runtime/fake_clock.h"
+#include "support/fake_clock.h"
 
 namespace tfws::runtime {
 namespace {
@@ -26,7 +26,7 @@ class CountingMetrics : public observe::QueueMetrics {
 
 class WorkQueueTest : public ::testing::Test {
  protected:
-  FakeClock clock;
+  time::FakeClock clock;
   CountingMetrics metrics;
   WorkQueue queue{clock, std::make_unique<ItemExponentialRateLimiter>(), &metrics};
 };

@@ -19,10 +19,10 @@ using testing::ParseError;
 using testing::WorkspaceObject;
 using Json = nlohmann::json;
 
-WallTime At(const std::string& rfc3339) {
+time::WallTime At(const std::string& rfc3339) {
   const auto t = time::ParseRfc3339(rfc3339);
   EXPECT_TRUE(t) << rfc3339;
-  return t.value_or(WallTime{});
+  return t.value_or(time::WallTime{});
 }
 
 // Shaped like Jupyter Notebook 6.4's answers.
@@ -66,7 +66,7 @@ TEST(JupyterActivity, AnswersThatAreNotJupyterAreRefusedWithWhatIsWrong) {
 TEST(DecideCull, CullsOnlyOnceIdleForTheWholeTimeout) {
   JupyterActivity a;
   a.last_activity = At("2026-11-26T09:00:00Z");
-  const WallTime ready = At("2026-11-26T08:00:00Z");
+  const time::WallTime ready = At("2026-11-26T08:00:00Z");
   CullDecision d = DecideCull(minutes(60), ready, std::nullopt, a, At("2026-11-26T09:59:00Z"));
   EXPECT_FALSE(d.cull);
   EXPECT_EQ(d.check_again_in, std::chrono::seconds(60)) << "come back exactly when the timeout is reached";
@@ -77,7 +77,7 @@ TEST(DecideCull, CullsOnlyOnceIdleForTheWholeTimeout) {
 
 TEST(DecideCull, AFreshPodOrRestartCountsAsActivity) {
   JupyterActivity never_used;  // Jupyter saw nothing since it started
-  const WallTime now = At("2026-11-26T10:00:00Z");
+  const time::WallTime now = At("2026-11-26T10:00:00Z");
   EXPECT_FALSE(DecideCull(minutes(30), At("2026-11-26T09:45:00Z"), std::nullopt, never_used, now).cull)
       << "ready 15 min ago";
   EXPECT_TRUE(DecideCull(minutes(30), At("2026-11-26T09:00:00Z"), std::nullopt, never_used, now).cull);

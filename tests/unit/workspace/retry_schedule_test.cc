@@ -7,13 +7,13 @@ namespace tfws::workspace {
 namespace {
 
 using std::chrono::seconds;
-using Clock = RetrySchedule::Clock;
+
 
 const Condition kQuota{"Scheduled", false, false, "QuotaExceeded", "a ResourceQuota refused Service \"a\""};
 
 TEST(RetrySchedule, DoublesUpToTheCapAndCountsACauseOncePerTry) {
   RetrySchedule r;
-  const Clock::time_point t0{seconds(1000)};
+  const time::WallTime t0{seconds(1000)};
   EXPECT_FALSE(r.Wait("ns/a", "Service/a", t0)) << "never failed: try now";
   EXPECT_TRUE(r.Failed("ns/a", "Service/a", kRefusedRetry, t0, kQuota));
   auto pending = r.Wait("ns/a", "Service/a", t0);
@@ -24,7 +24,7 @@ TEST(RetrySchedule, DoublesUpToTheCapAndCountsACauseOncePerTry) {
   EXPECT_FALSE(r.Failed("ns/a", "Service/a", kRefusedRetry, t0 + seconds(1), kQuota));
   EXPECT_EQ(r.Wait("ns/a", "Service/a", t0 + seconds(1))->wait, seconds(4));
   // Each real try doubles the wait: 10, 20, 40, then the 60 s cap.
-  Clock::time_point t = t0 + seconds(5);
+  time::WallTime t = t0 + seconds(5);
   for (int want : {10, 20, 40, 60, 60}) {
     EXPECT_FALSE(r.Wait("ns/a", "Service/a", t));
     EXPECT_TRUE(r.Failed("ns/a", "Service/a", kRefusedRetry, t, kQuota));
@@ -35,7 +35,7 @@ TEST(RetrySchedule, DoublesUpToTheCapAndCountsACauseOncePerTry) {
 
 TEST(RetrySchedule, ForgettingStartsOverAndOnlyForThatCause) {
   RetrySchedule r;
-  const Clock::time_point t0{seconds(1000)};
+  const time::WallTime t0{seconds(1000)};
   r.Failed("ns/a", "Service/a", kRefusedRetry, t0, kQuota);
   r.Failed("ns/a", "Pod/a", kPodFailureRetry, t0, {});
   r.Failed("ns/b", "Service/b", kRefusedRetry, t0, kQuota);

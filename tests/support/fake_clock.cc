@@ -1,56 +1,40 @@
-#include "runtime/clock.h"
+#include "support/fake_clock.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
-#include <string>
-#include <ctime>
-#include <stdexcept>
 
-#include "runtime/fake_clock.h"
+namespace tfws::time {
+namespace {
 
-namespace tfws::runtime {
-
-bool Clock::SleepUntil(TimePoint deadline, std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any cv;
-  std::unique_lock lock(mu);
-  WaitUntil(lock, cv, deadline, stop, [] { return false; });
-  return !stop.stop_requested();
+WallTime::rep WallOffset(WallTime wall, TimePoint now) {
+  return (wall - std::chrono::duration_cast<WallTime::duration>(now.time_since_epoch())).time_since_epoch().count();
 }
 
-bool SystemClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable_any& cv,
-                            TimePoint deadline, std::stop_token stop,
-                            const std::function<bool()>& pred) {
-  if (deadline == TimePoint::max()) return cv.wait(lock, stop, pred);
-  return cv.wait_until(lock, stop, deadline, pred);
+}  // namespace
+
+FakeClock::FakeClock() : steady_epoch_(std::chrono::hours(1000)) {
+  SetWall(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
 }
-
-SystemClock& SystemClock::Instance() {
-  static SystemClock clock;
-  return clock;
-}
-
-// ---------------------------------------------------------------- FakeClock
-
-FakeClock::FakeClock()
-    : now_ticks_(0),
-      // A fixed, recognisable wall time: 2026-01-01T00:00:00Z.
-      wall_epoch_(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1)),
-      steady_epoch_(std::chrono::hours(1000)) {}
 
 TimePoint FakeClock::Now() const {
   return steady_epoch_ + Duration(now_ticks_.load(std::memory_order_acquire));
 }
 
 WallTime FakeClock::WallNow() const {
-  return wall_epoch_ +
-         std::chrono::duration_cast<WallTime::duration>(Duration(now_ticks_.load(std::memory_order_acquire)));
+  return WallTime(WallTime::duration(wall_offset_ticks_.load(std::memory_order_acquire))) +
+         std::chrono::duration_cast<WallTime::duration>(Now().time_since_epoch());
 }
+
+void FakeClock::SetWall(WallTime wall) { wall_offset_ticks_.store(WallOffset(wall, Now())); }
 
 bool FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable_any& cv,
                           TimePoint deadline, std::stop_token stop,
                           const std::function<bool()>& pred) {
+  if (advance_on_sleep_ && !pred() && !stop.stop_requested() && deadline != TimePoint::max()) {
+    Duration step = std::max(Duration::zero(), deadline - Now());
+    slept_ticks_.fetch_add(step.count());
+    now_ticks_.fetch_add(step.count(), std::memory_order_acq_rel);
+    return pred();
+  }
   auto waiter = std::make_shared<Waiter>();
   waiter->mutex = lock.mutex();
   waiter->cv = &cv;
@@ -128,4 +112,4 @@ bool FakeClock::BlockUntilSleeping(int n, std::chrono::milliseconds timeout) con
   });
 }
 
-}  // namespace tfws::runtime
+}  // namespace tfws::time

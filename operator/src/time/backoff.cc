@@ -1,10 +1,10 @@
-#include "runtime/backoff.h"
+#include "time/backoff.h"
 
 #include <algorithm>
 #include <mutex>
 #include <random>
 
-namespace tfws::runtime {
+namespace tfws::time {
 
 RandomSource DefaultRandomSource() {
   return [] {
@@ -19,7 +19,7 @@ Backoff::Backoff(Duration initial, Duration max, double jitter, RandomSource ran
     : initial_(initial), max_(max), jitter_(jitter), random_(std::move(random)), base_(initial) {}
 
 Duration Backoff::Next() {
-  double factor = 1.0 + jitter_ * random_();
+  double factor = jitter_ > 0 && random_ ? 1.0 + jitter_ * random_() : 1.0;
   auto wait = std::chrono::duration_cast<Duration>(std::chrono::duration<double, Duration::period>(
       static_cast<double>(base_.count()) * factor));
   wait = std::min(wait, max_);
@@ -27,4 +27,4 @@ Duration Backoff::Next() {
   return wait;
 }
 
-}  // namespace tfws::runtime
+}  // namespace tfws::time

@@ -1,19 +1,24 @@
-// A Clock that only moves when a test says so.
+// A time::Clock that only moves when a test says so: the one fake clock of the
+// tests (production code has none).
 //
 // Thread-safe. Advance() wakes every thread blocked in WaitUntil/SleepUntil so
 // it re-checks its deadline; BlockUntilWaiters() lets a test wait (in real
 // time, bounded) until the code under test is parked on the clock, so tests
 // need no sleeps. Objects waiting on the clock must outlive any concurrent
 // Advance() (tests advance and destroy from the same thread).
+//
+// With SetAdvanceOnSleep(true) a wait whose predicate does not hold moves time
+// straight to its deadline instead of blocking (and adds the step to slept()):
+// for single-threaded tests of code that sleeps (rate limits, retries).
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <vector>
 
-#include "runtime/clock.h"
+#include "time/clock.h"
 
-namespace tfws::runtime {
+namespace tfws::time {
 
 class FakeClock final : public Clock {
  public:
@@ -30,6 +35,13 @@ class FakeClock final : public Clock {
   // Advances exactly to the earliest deadline any waiter is blocked on (no-op
   // when nobody waits with a finite deadline). Returns the step taken.
   Duration AdvanceToNextDeadline();
+  // Sets what WallNow() returns now (it moves with Advance from there).
+  // Starts at 2026-01-01T00:00:00Z.
+  void SetWall(WallTime wall);
+
+  void SetAdvanceOnSleep(bool on) { advance_on_sleep_ = on; }
+  // Total time skipped by waits under SetAdvanceOnSleep(true).
+  Duration slept() const { return Duration(slept_ticks_.load()); }
 
   // Number of threads currently blocked on this clock.
   int Waiters() const;
@@ -51,12 +63,14 @@ class FakeClock final : public Clock {
     std::condition_variable_any* cv;
     TimePoint deadline;
   };
-  std::atomic<TimePoint::rep> now_ticks_;
-  WallTime wall_epoch_;
+  std::atomic<TimePoint::rep> now_ticks_{0};
+  std::atomic<WallTime::rep> wall_offset_ticks_;  // WallNow() - Now(), in system_clock ticks
+  std::atomic<bool> advance_on_sleep_{false};
+  std::atomic<Duration::rep> slept_ticks_{0};
   TimePoint steady_epoch_;
   mutable std::mutex mu_;
   mutable std::condition_variable waiters_changed_;
   std::vector<std::shared_ptr<Waiter>> waiters_;
 };
 
-}  // namespace tfws::runtime
+}  // namespace tfws::time

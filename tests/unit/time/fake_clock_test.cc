@@ -1,12 +1,13 @@
-#include "runtime/clock.h"
+// The fake clock of the tests (tests/support), on which every time-driven unit test relies.
+#include "support/fake_clock.h"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "runtime/fake_clock.h"
+#include "time/rfc3339.h"
 
-namespace tfws::runtime {
+namespace tfws::time {
 namespace {
 
 using namespace std::chrono_literals;
@@ -68,5 +69,24 @@ TEST(FakeClock, WaitUntilReturnsWhenPredicateBecomesTrue) {
   EXPECT_TRUE(result);
 }
 
+TEST(FakeClock, AdvanceOnSleepSkipsTheWaitAndCountsIt) {
+  FakeClock clock;
+  clock.SetAdvanceOnSleep(true);
+  TimePoint t0 = clock.Now();
+  EXPECT_TRUE(clock.SleepFor(250ms, {}));
+  EXPECT_TRUE(clock.SleepFor(750ms, {}));
+  EXPECT_EQ(clock.Now() - t0, 1s);
+  EXPECT_EQ(clock.slept(), 1s);
+}
+
+TEST(FakeClock, WallStartsAtANewYearAndCanBeSet) {
+  FakeClock clock;
+  EXPECT_EQ(FormatRfc3339(clock.WallNow()), "2026-01-01T00:00:00Z");
+  clock.Advance(5s);
+  clock.SetWall(*ParseRfc3339("2023-11-14T22:13:20Z"));
+  clock.Advance(10s);
+  EXPECT_EQ(FormatRfc3339(clock.WallNow()), "2023-11-14T22:13:30Z");
+}
+
 }  // namespace
-}  // namespace tfws::runtime
+}  // namespace tfws::time

@@ -1,11 +1,12 @@
-// Time as a seam: everything in runtime/ that waits or reads the time goes
-// through a Clock, so tests drive time with FakeClock instead of sleeping.
+// The one clock of the project: everything that waits or reads the time goes
+// through a Clock, so unit tests drive time with a fake (tests/support/
+// fake_clock.h) instead of sleeping. SystemClock is the only one in production.
 //
 // Thread-safe. Now() is monotonic (steady); WallNow() is for timestamps that
-// leave the process (Lease renewTime, Event eventTime). WaitUntil has the
-// contract of std::condition_variable_any::wait_until with a stop_token and a
-// predicate: whoever changes what the predicate reads must do so under the
-// same mutex and notify the same condition variable.
+// leave the process (Lease renewTime, Event eventTime, an ExecCredential's
+// expiry). WaitUntil has the contract of std::condition_variable_any::wait_until
+// with a stop_token and a predicate: whoever changes what the predicate reads
+// must do so under the same mutex and notify the same condition variable.
 #pragma once
 
 #include <chrono>
@@ -13,9 +14,8 @@
 #include <functional>
 #include <mutex>
 #include <stop_token>
-#include <string>
 
-namespace tfws::runtime {
+namespace tfws::time {
 
 using Duration = std::chrono::steady_clock::duration;
 using TimePoint = std::chrono::steady_clock::time_point;
@@ -49,8 +49,8 @@ class SystemClock final : public Clock {
                  TimePoint deadline, std::stop_token stop,
                  const std::function<bool()>& pred) override;
 
-  // A process-wide instance for defaults.
+  // The process-wide instance, the default wherever a Clock is optional.
   static SystemClock& Instance();
 };
 
-}  // namespace tfws::runtime
+}  // namespace tfws::time
