@@ -40,7 +40,7 @@ const kube::Json& PodMask() {
   return mask;
 }
 
-// Children that reconcile compares by their tfws.io/spec-hash annotation only.
+// What is kept of every object: its identity and metadata.
 const kube::Json& MetadataMask() {
   static const kube::Json mask = {{"apiVersion", true}, {"kind", true}, {"metadata", true}};
   return mask;
@@ -52,7 +52,73 @@ const kube::Json& ClaimMask() {
   return mask;
 }
 
+// The union of two fieldsV1 trees.
+void MergeFieldSets(kube::Json& into, const kube::Json& from) {
+  if (!from.is_object()) return;
+  if (!into.is_object()) into = kube::Json::object();
+  for (auto it = from.begin(); it != from.end(); ++it) MergeFieldSets(into[it.key()], it.value());
+}
+
+// Whether list element `element` is the one fieldsV1 key `key` ("k:{...}",
+// "v:...", "i:N") names at `index`.
+bool Names(const std::string& key, const kube::Json& element, std::size_t index) {
+  const std::string body = key.substr(2);
+  if (key.starts_with("i:")) return body == std::to_string(index);
+  const kube::Json wanted = kube::Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (wanted.is_discarded()) return false;
+  if (key.starts_with("v:")) return element == wanted;
+  if (!key.starts_with("k:") || !wanted.is_object() || !element.is_object()) return false;
+  for (auto it = wanted.begin(); it != wanted.end(); ++it) {
+    auto field = element.find(it.key());
+    if (field == element.end() || *field != it.value()) return false;
+  }
+  return true;
+}
+
+// `value` cut down to the fields fieldsV1 node `fields` names.
+kube::Json Project(const kube::Json& value, const kube::Json& fields) {
+  if (!fields.is_object() || fields.empty()) return value;  // a leaf: the whole value
+  if (value.is_object()) {
+    kube::Json out = kube::Json::object();
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      if (!it.key().starts_with("f:")) continue;
+      auto field = value.find(it.key().substr(2));
+      if (field != value.end()) out[it.key().substr(2)] = Project(*field, it.value());
+    }
+    return out;
+  }
+  if (value.is_array()) {
+    kube::Json out = kube::Json::array();
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      for (auto it = fields.begin(); it != fields.end(); ++it) {
+        if (it.key() != "." && Names(it.key(), value[i], i)) {
+          out.push_back(Project(value[i], it.value()));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+  return value;
+}
+
 }  // namespace
+
+kube::Json OwnedFields(const kube::Json& object, const std::string& manager) {
+  kube::Json fields = kube::Json::object();
+  const auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return fields;
+  const auto entries = meta->find("managedFields");
+  if (entries == meta->end() || !entries->is_array()) return fields;
+  for (const auto& entry : *entries) {
+    if (entry.is_object() && entry.value("manager", "") == manager && entry.contains("fieldsV1")) {
+      MergeFieldSets(fields, entry["fieldsV1"]);
+    }
+  }
+  for (const char* skip : {"f:metadata", "f:apiVersion", "f:kind"}) fields.erase(skip);
+  if (fields.empty()) return fields;
+  return Project(object, fields);
+}
 
 kube::Json DropServerBookkeeping(kube::Json object) {
   auto meta = object.find("metadata");
@@ -82,12 +148,17 @@ kube::Json KeepOnly(const kube::Json& value, const kube::Json& mask) {
   return out;
 }
 
-Transform TrimForCache(const std::string& kind) {
+Transform TrimForCache(const std::string& kind, const std::string& owner) {
   if (kind == "Pod") {
     return [](kube::Json o) { return KeepOnly(DropServerBookkeeping(std::move(o)), PodMask()); };
   }
   if (kind == "Service" || kind == "NetworkPolicy" || kind == "Ingress") {
-    return [](kube::Json o) { return KeepOnly(DropServerBookkeeping(std::move(o)), MetadataMask()); };
+    return [owner](kube::Json o) {
+      kube::Json owned = owner.empty() ? kube::Json::object() : OwnedFields(o, owner);
+      kube::Json trimmed = KeepOnly(DropServerBookkeeping(std::move(o)), MetadataMask());
+      trimmed.update(owned);
+      return trimmed;
+    };
   }
   if (kind == "PersistentVolumeClaim") {
     return [](kube::Json o) { return KeepOnly(DropServerBookkeeping(std::move(o)), ClaimMask()); };

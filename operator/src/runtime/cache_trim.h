@@ -12,8 +12,12 @@
 //          conditions, containerStatuses[]/initContainerStatuses[].{name, ready,
 //          started, restartCount, state, lastState, image, imageID}, podIP,
 //          podIPs, hostIP, startTime, reason, message, nominatedNodeName, qosClass}.
-//   Service, NetworkPolicy, Ingress - metadata only (tfws compares its children by
-//          their tfws.io/spec-hash annotation, never by spec).
+//   Service, NetworkPolicy, Ingress - metadata, and of everything else only the
+//          fields `owner` (the operator's field manager) owns according to
+//          metadata.managedFields (OwnedFields below): what the operator set,
+//          so a hand edit of one of them shows as drift, without the rest of
+//          the object (status, clusterIP, fields others own). Without an owner,
+//          metadata only.
 //   PersistentVolumeClaim - metadata and status.phase.
 //   Node - everything except status.images, status.volumesInUse, status.volumesAttached.
 //   other kinds - only the common drops.
@@ -26,8 +30,9 @@
 
 namespace tfws::runtime {
 
-// The Transform for objects of `kind` ("Pod", "Node", ...).
-Transform TrimForCache(const std::string& kind);
+// The Transform for objects of `kind` ("Pod", "Node", ...). `owner`: the
+// field manager whose fields of children are kept (see above).
+Transform TrimForCache(const std::string& kind, const std::string& owner = "");
 
 // The pieces, exposed for tests and for controllers that build their own.
 kube::Json DropServerBookkeeping(kube::Json object);  // the common drops
@@ -35,5 +40,12 @@ kube::Json DropServerBookkeeping(kube::Json object);  // the common drops
 // names and whose values are `true` (keep the whole value) or a nested mask
 // (applied to an object, or to every element of an array).
 kube::Json KeepOnly(const kube::Json& value, const kube::Json& mask);
+// The fields of `object` outside metadata (and apiVersion, kind) that field
+// manager `manager` owns: the union of its managedFields entries (fieldsV1:
+// "f:" fields, "k:" list elements by key, "v:" set values, "i:" indexes; a
+// leaf owns its whole value). A field someone else changed by hand is theirs
+// from then on (the API server moves its ownership), so it is missing here.
+// An empty object when the manager owns nothing.
+kube::Json OwnedFields(const kube::Json& object, const std::string& manager);
 
 }  // namespace tfws::runtime

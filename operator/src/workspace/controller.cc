@@ -74,12 +74,12 @@ WorkspaceController::WorkspaceController(kube::Client& client, WorkspaceControll
   Watch(res::kTFWorkspaces, "", runtime::TrimForCache("TFWorkspace"), controller_->EnqueueSelf());
   const auto to_workspace = EnqueueWorkspaceOfChild();
   Watch(res::kPods, kManagedBySelector, runtime::TrimForCache("Pod"), to_workspace);
-  Watch(res::kServices, kManagedBySelector, runtime::TrimForCache("Service"), to_workspace);
+  Watch(res::kServices, kManagedBySelector, runtime::TrimForCache("Service", kFieldManager), to_workspace);
   Watch(res::kSecrets, kManagedBySelector, TrimSecret, to_workspace);
   Watch(res::kPersistentVolumeClaims, kManagedBySelector, runtime::TrimForCache("PersistentVolumeClaim"),
         to_workspace);
-  Watch(res::kIngresses, kManagedBySelector, runtime::TrimForCache("Ingress"), to_workspace);
-  Watch(res::kNetworkPolicies, kManagedBySelector, runtime::TrimForCache("NetworkPolicy"), to_workspace);
+  Watch(res::kIngresses, kManagedBySelector, runtime::TrimForCache("Ingress", kFieldManager), to_workspace);
+  Watch(res::kNetworkPolicies, kManagedBySelector, runtime::TrimForCache("NetworkPolicy", kFieldManager), to_workspace);
   // A quota that changes may let a refused child in: look again at the
   // namespace's workspaces that a quota blocks (only those).
   Watch(res::kResourceQuotas, "", runtime::TrimForCache("ResourceQuota"), EnqueueWorkspacesBlockedByQuota());

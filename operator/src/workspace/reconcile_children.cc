@@ -1,5 +1,6 @@
 // Owned children other than the Pod: Secrets, Services, Ingress, NetworkPolicy.
 #include "kube/api_error.h"
+#include "workspace/last_value_by_key.h"
 #include "workspace/naming.h"
 #include "workspace/object_metadata.h"
 #include "workspace/reconcile_pass.h"
@@ -23,11 +24,20 @@ bool Ours(const kube::Resource& r, const Json& obj, const Workspace& ws) {
          (&r == &res::kPersistentVolumeClaims && Label(obj, kWorkspaceLabel) == ws.name);
 }
 
+// Per child ("<workspace key>#applied/<Kind>/<name>"), the resourceVersion of
+// the cached child this process last applied over.
+LastValueByKey& AppliedOn() {
+  static LastValueByKey applied;
+  return applied;
+}
+
 // Fields written by whoever creates the token Secret. A separate field manager
 // keeps later server-side applies by kFieldManager (which never carry the
 // token) from removing data the operator generated.
 constexpr const char* kTokenFieldManager = "tfws-operator-token";
 }  // namespace
+
+void ForgetAppliedChildren(const std::string& key) { AppliedOn().ForgetPrefix(key + "#applied/"); }
 
 // Creates `desired` when absent, applies it when its spec-hash differs.
 // Returns false when the child is not in place (a foreign object holds the
@@ -52,11 +62,19 @@ bool Pass::EnsureChild(const kube::Resource& r, const Json& desired) {
   const bool outdated = Annotation(*existing, kSpecHashAnnotation) != Annotation(desired, kSpecHashAnnotation);
   if (outdated || Drifted(*existing, desired)) {
     if (StillRefused(r, desired)) return false;
+    // Applied already on this very version: the cache has not seen our write
+    // yet (another event ran this pass first). Look again when it has.
+    const std::string applied_key = key_ + "#applied/" + r.kind + "/" + name;
+    if (!AppliedOn().Change(applied_key, Meta(*existing).value("resourceVersion", ""))) {
+      RequeueWithin(seconds(2));
+      return true;
+    }
     try {
       log_.Info(outdated ? "updating child" : "restoring a child someone changed", {{"kind", r.kind}, {"name", name}});
       d_.client->Apply(r, ws_.namespace_, desired, {.field_manager = kFieldManager, .force = true});
       Retries().Forget(key_, CauseOf(r, desired));
     } catch (const kube::ApiError& e) {
+      AppliedOn().Forget(applied_key);
       Refused(r, desired, e);
       return false;
     }
@@ -148,17 +166,19 @@ bool Covers(const Json& have, const Json& want) {
 }  // namespace
 
 // Drift: the fields the operator sets no longer hold what it rendered —
-// someone edited the child. Labels and annotations always; the spec only
-// where `existing` has one (Services, NetworkPolicies and Ingresses are
-// cached as metadata, Secrets without data: those are compared by their
-// metadata, the spec-hash annotation among it).
+// someone edited the child. Labels and annotations always; the spec too:
+// Services, NetworkPolicies and Ingresses are cached with only the spec
+// fields the operator's field manager owns (runtime::OwnedFields), and a field
+// someone else changed is no longer ours, so it is missing there. Secrets are
+// cached without data: they are compared by their metadata (the spec-hash
+// annotation among it).
 bool Pass::Drifted(const Json& existing, const Json& desired) const {
   const Json& have = Meta(existing);
   const Json& want = Meta(desired);
   for (const char* field : {"labels", "annotations"}) {
     if (want.contains(field) && !Covers(have.value(field, Json::object()), want[field])) return true;
   }
-  return existing.contains("spec") && desired.contains("spec") && !Covers(existing["spec"], desired["spec"]);
+  return desired.contains("spec") && !Covers(existing.value("spec", Json::object()), desired["spec"]);
 }
 
 namespace {

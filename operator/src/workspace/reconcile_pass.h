@@ -100,8 +100,10 @@ class Pass {
   ReconcileOutcome outcome_;
 };
 
-// Forgets the retry schedule and deleted-Pod memory of a deleted workspace ("namespace/name").
+// Forgets the retry schedule, deleted-Pod and applied-child memory of a deleted workspace ("namespace/name").
 void ForgetWorkspaceRetries(const std::string& key);
+// Forgets which cached versions of a deleted workspace's children this process applied over.
+void ForgetAppliedChildren(const std::string& key);
 // Forgets the phase and blocker this process last reported for a deleted workspace.
 void ForgetReportedTransitions(const std::string& key);
 

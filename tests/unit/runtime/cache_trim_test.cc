@@ -85,7 +85,7 @@ TEST(TrimForCache, DropsTheImageListFromNodes) {
   EXPECT_EQ(trimmed["metadata"]["labels"]["nvidia.com/gpu.compute.major"], "8");
 }
 
-TEST(TrimForCache, KeepsOnlyMetadataOfChildrenComparedBySpecHashAndAClaimsPhase) {
+TEST(TrimForCache, KeepsOnlyMetadataOfChildrenWithoutAnOwnerAndAClaimsPhase) {
   Json meta = {{"name", "ws"},
                {"uid", "u1"},
                {"annotations", {{"tfws.io/spec-hash", "abc"}}},
@@ -108,6 +108,59 @@ TEST(TrimForCache, KeepsOnlyMetadataOfChildrenComparedBySpecHashAndAClaimsPhase)
   EXPECT_FALSE(claim.contains("spec"));
   EXPECT_EQ(claim["metadata"]["annotations"]["tfws.io/spec-hash"], "abc");
   EXPECT_FALSE(claim["metadata"].contains("managedFields"));
+}
+
+// A Service as the API server returns it: created by the operator (an Update
+// entry, defaults included), applied once (an Apply entry), then one port's
+// name and the selector changed by hand with kubectl (ownership moved).
+Json ServiceEditedByHand() {
+  return Json::parse(R"({
+    "apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "ws", "uid": "u1", "resourceVersion": "7",
+      "managedFields": [
+        {"manager": "tfws-operator", "operation": "Apply", "fieldsV1": {
+          "f:metadata": {"f:labels": {"f:tfws.io/workspace": {}}},
+          "f:spec": {"f:ports": {"k:{\"port\":22,\"protocol\":\"TCP\"}": {".": {}, "f:name": {}, "f:port": {}},
+                                 "k:{\"port\":8888,\"protocol\":\"TCP\"}": {".": {}, "f:port": {}}},
+                     "f:type": {}}}},
+        {"manager": "tfws-operator", "operation": "Update", "fieldsV1": {
+          "f:spec": {"f:sessionAffinity": {}}}},
+        {"manager": "kubectl-edit", "operation": "Update", "fieldsV1": {
+          "f:spec": {"f:selector": {}, "f:ports": {"k:{\"port\":8888,\"protocol\":\"TCP\"}": {"f:name": {}}}}}}]},
+    "spec": {"clusterIP": "10.0.0.9", "type": "ClusterIP", "sessionAffinity": "None",
+             "selector": {"app": "someone-else"},
+             "ports": [{"name": "ssh", "port": 22, "protocol": "TCP", "targetPort": 22},
+                       {"name": "renamed", "port": 8888, "protocol": "TCP", "targetPort": 8888},
+                       {"name": "extra", "port": 9999, "protocol": "TCP", "targetPort": 9999}]},
+    "status": {"loadBalancer": {}}
+  })");
+}
+
+TEST(OwnedFields, KeepsTheValuesOfTheFieldsAManagerOwnsAndNothingElse) {
+  EXPECT_EQ(OwnedFields(ServiceEditedByHand(), "tfws-operator"),
+            Json::parse(R"({"spec": {"type": "ClusterIP", "sessionAffinity": "None",
+                                     "ports": [{"name": "ssh", "port": 22}, {"port": 8888}]}})"));
+  EXPECT_EQ(OwnedFields(ServiceEditedByHand(), "kubectl-edit"),
+            Json::parse(R"({"spec": {"selector": {"app": "someone-else"}, "ports": [{"name": "renamed"}]}})"));
+  EXPECT_EQ(OwnedFields(ServiceEditedByHand(), "nobody"), Json::object());
+}
+
+TEST(OwnedFields, MatchesSetValuesAndIndexes) {
+  Json object = {{"metadata", {{"managedFields", Json::array({{{"manager", "m"},
+                                                               {"fieldsV1",
+                                                                {{"f:spec",
+                                                                  {{"f:finalizers", {{"v:\"a\"", Json::object()}}},
+                                                                   {"f:list", {{"i:1", Json::object()}}}}}}}}})}}},
+                 {"spec", {{"finalizers", {"a", "b"}}, {"list", {10, 20, 30}}}}};
+  EXPECT_EQ(OwnedFields(object, "m"), (Json{{"spec", {{"finalizers", {"a"}}, {"list", {20}}}}}));
+}
+
+TEST(TrimForCache, KeepsTheOwnersFieldsOfAChildWithItsMetadata) {
+  Json trimmed = TrimForCache("Service", "tfws-operator")(ServiceEditedByHand());
+  EXPECT_EQ(trimmed["spec"], OwnedFields(ServiceEditedByHand(), "tfws-operator")["spec"]);
+  EXPECT_FALSE(trimmed.contains("status"));
+  EXPECT_FALSE(trimmed["metadata"].contains("managedFields"));
+  EXPECT_EQ(trimmed["metadata"]["resourceVersion"], "7");
 }
 
 TEST(KeepOnly, KeepsUnexpectedShapesInsteadOfThrowing) {
