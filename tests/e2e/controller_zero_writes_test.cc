@@ -1,8 +1,11 @@
-// A settled cluster sees zero writes from the operator (issue 4): after the
-// workspaces converge, the API server's audit log holds no create/update/
-// patch/delete from userAgent tfws-operator/* during a quiet window, and none
-// after a restart of the operator either (the new process finds everything as
-// desired and its status as computed).
+// A settled cluster sees zero writes from the operator (issues 4 and 11):
+// after the workspaces converge — running, stopped, and blocked ones (a
+// missing Secret, an Ingress the API server refuses) — the API server's audit
+// log holds no create/update/patch/delete from userAgent tfws-operator/*
+// during a quiet window, and none after a restart of the operator either (the
+// new process finds everything as desired and its status as computed). A
+// workspace blocked by a quota is covered by controller_blocked_test.cc (it
+// needs a namespace of its own).
 //
 // TFWS_E2E_QUIET_SECONDS sets the quiet window (default 60, as issue 4 asks).
 #include <gtest/gtest.h>
@@ -59,9 +62,19 @@ TEST_F(ControllerZeroWrites, SettledWorkspacesCauseNoOperatorWritesAtRestNorAfte
   Json stopped_spec = CpuSpec();
   stopped_spec["stopped"] = true;
   CreateWorkspace(stopped, stopped_spec);
+  const std::string no_secret = UniqueName("quiet-nosecret");
+  Json no_secret_spec = CpuSpec();
+  no_secret_spec["jupyter"] = {{"tokenSecretRef", {{"name", "nobody-made-this"}, {"key", "token"}}}};
+  CreateWorkspace(no_secret, no_secret_spec);
+  const std::string bad_ingress = UniqueName("quiet-badingress");
+  Json bad_ingress_spec = CpuSpec();
+  bad_ingress_spec["ingress"] = {{"enabled", true}, {"path", "/a/../b/"}};
+  CreateWorkspace(bad_ingress, bad_ingress_spec);
   ExpectPhase(cpu, "Running");
   ExpectPhase(gpu, "Running");
   ExpectPhase(stopped, "Stopped");
+  ExpectPhase(no_secret, "Failed");
+  ExpectPhase(bad_ingress, "Failed");
   ASSERT_FALSE(HasFailure());
 
   // Converged: no operator write for 5 s in a row (status updates after the
@@ -101,6 +114,8 @@ TEST_F(ControllerZeroWrites, SettledWorkspacesCauseNoOperatorWritesAtRestNorAfte
                                 << Describe(counted) << op().Tail(2000);
   EXPECT_EQ(Phase(GetWorkspace(cpu)), "Running");
   EXPECT_EQ(Phase(GetWorkspace(stopped)), "Stopped");
+  EXPECT_EQ(Phase(GetWorkspace(no_secret)), "Failed");
+  EXPECT_EQ(Phase(GetWorkspace(bad_ingress)), "Failed");
 }
 
 }  // namespace

@@ -142,12 +142,15 @@ std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspacesBlo
     for (const auto& ws : store->ByIndex(runtime::kIndexNamespace, ns)) {
       if (!BlockedByQuota(*ws)) continue;
       const std::string key = runtime::KeyOf(*ws);
-      Retries().ForgetBlockedBy(key, "QuotaExceeded");
+      Retries().RetryNowBlockedBy(key, "QuotaExceeded", std::chrono::system_clock::now());
       controller_->queue().Add(key);
     }
   };
-  handler->on_add = enqueue;
+  // A quota that changes (its usage, its limits) or goes away may let a child
+  // in; a new one only restricts more (and the initial list after a restart
+  // must not retry what status says is still refused).
   handler->on_update = [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); };
+  handler->on_delete = enqueue;
   return handler;
 }
 

@@ -248,18 +248,29 @@ bool Pass::StillRefused(const kube::Resource& r, const Json& desired) {
     RequeueWithin(pending->wait);
     return true;
   }
-  // A child refused as invalid stays invalid until the spec changes; status
-  // remembers it across operator restarts (no write to find out again).
+  // Status remembers across operator restarts (no write to find out again):
+  // a child refused as invalid stays invalid until the spec changes; one
+  // refused by a quota until a quota changes (the controller watches quotas
+  // and retries then), unless this process already tried it since.
   const Json conditions = object_.value("status", Json::object()).value("conditions", Json::array());
+  const std::string refused = "the API server refused " + r.kind + " \"" + name + "\" (";
   const Json* c = FindCondition(conditions, condition::kConfigValid);
-  if (c == nullptr || c->value("status", "") != "False" || c->value("observedGeneration", -1L) != ws_.generation) {
-    return false;
+  if (c != nullptr && c->value("status", "") == "False" && c->value("observedGeneration", -1L) == ws_.generation) {
+    const std::string reason = c->value("reason", "");
+    const std::string message = c->value("message", "");
+    if ((reason == "ChildRejected" || reason == "PodRejected") && message.starts_with(refused + "422 ")) {
+      Block({std::string(condition::kConfigValid), false, false, reason, message});
+      return true;
+    }
   }
-  const std::string reason = c->value("reason", "");
-  const std::string message = c->value("message", "");
-  if ((reason == "ChildRejected" || reason == "PodRejected") &&
-      message.starts_with("the API server refused " + r.kind + " \"" + name + "\" (422 ")) {
-    Block({std::string(condition::kConfigValid), false, false, reason, message});
+  if (Retries().Known(key_, CauseOf(r, desired))) return false;  // its time has come (or a quota changed)
+  c = FindCondition(conditions, condition::kScheduled);
+  if (c != nullptr && c->value("status", "") == "False" && c->value("observedGeneration", -1L) == ws_.generation &&
+      c->value("reason", "") == "QuotaExceeded" && c->value("message", "").starts_with(refused)) {
+    const Condition blocker{std::string(condition::kScheduled), false, false, "QuotaExceeded", c->value("message", "")};
+    Block(blocker);
+    Retries().Failed(key_, CauseOf(r, desired), kQuotaRetry, d_.now(), blocker);  // Known from now on
+    if (const auto pending = Retries().Wait(key_, CauseOf(r, desired), d_.now())) RequeueWithin(pending->wait);
     return true;
   }
   return false;
@@ -290,7 +301,7 @@ void Pass::Refused(const kube::Resource& r, const Json& desired, const kube::Api
   }
   log_.Info("child refused", {{"kind", r.kind}, {"name", name}, {"code", e.code()}, {"reason", e.reason()}});
   Block(blocker);
-  Retries().Failed(key_, CauseOf(r, desired), kRefusedRetry, d_.now(), blocker);
+  Retries().Failed(key_, CauseOf(r, desired), e.IsQuotaExceeded() ? kQuotaRetry : kRefusedRetry, d_.now(), blocker);
   if (const auto pending = Retries().Wait(key_, CauseOf(r, desired), d_.now())) RequeueWithin(pending->wait);
 }
 

@@ -1,5 +1,7 @@
 #include "workspace/retry_schedule.h"
 
+#include <algorithm>
+
 namespace tfws::workspace {
 
 bool RetrySchedule::Failed(const std::string& key, const std::string& cause, const RetryPolicy& policy,
@@ -40,10 +42,17 @@ void RetrySchedule::ForgetAll(const std::string& key) {
   }
 }
 
-void RetrySchedule::ForgetBlockedBy(const std::string& key, const std::string& reason) {
+bool RetrySchedule::Known(const std::string& key, const std::string& cause) const {
   std::lock_guard lock(mu_);
-  for (auto it = entries_.lower_bound({key, ""}); it != entries_.end() && it->first.first == key;) {
-    it = it->second.blocker.reason == reason ? entries_.erase(it) : std::next(it);
+  return entries_.contains({key, cause});
+}
+
+void RetrySchedule::RetryNowBlockedBy(const std::string& key, const std::string& reason, time::WallTime now) {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.lower_bound({key, ""}); it != entries_.end() && it->first.first == key; ++it) {
+    if (it->second.blocker.reason != reason) continue;
+    it->second.next = std::min(it->second.next, now);
+    it->second.backoff.Reset();
   }
 }
 

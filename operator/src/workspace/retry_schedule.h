@@ -26,10 +26,16 @@ struct RetryPolicy {
 };
 
 // A child (or the Pod) refused by the API server for a reason that may pass
-// without a spec change (a policy, a quota, a server error): 5 s doubling to
-// 60 s, so a lifted rule is noticed within a minute at a cost of one write a
-// minute per blocked workspace.
+// without a spec change and that the operator cannot watch (an admission
+// policy or webhook, a server error): 5 s doubling to 60 s, so a lifted rule
+// is noticed within a minute at a cost of one write a minute per blocked
+// workspace.
 inline constexpr RetryPolicy kRefusedRetry{std::chrono::seconds(5), std::chrono::seconds(60)};
+// Refused by a ResourceQuota: the controller watches quotas and retries at
+// once when one changes (RetryNowBlockedBy), so the timed retry is only a
+// safety net: 10 min doubling to 1 h. A blocked workspace writes nothing at
+// rest.
+inline constexpr RetryPolicy kQuotaRetry{std::chrono::minutes(10), std::chrono::hours(1)};
 // A Pod that failed: the next Pod after 10 s doubling to 5 min.
 inline constexpr RetryPolicy kPodFailureRetry{std::chrono::seconds(10), std::chrono::seconds(300)};
 // A name held by someone else's object, looked up again (a read, no write):
@@ -54,9 +60,13 @@ class RetrySchedule {
   // The cause of `key` succeeded (or the workspace is gone): start over.
   void Forget(const std::string& key, const std::string& cause);
   void ForgetAll(const std::string& key);
-  // Forgets the causes of `key` whose last blocker had `reason`: its watched
-  // cause changed (a ResourceQuota for QuotaExceeded), so try again at once.
-  void ForgetBlockedBy(const std::string& key, const std::string& reason);
+  // Whether `cause` of `key` has failed in this process (and was not forgotten
+  // since): when not, what status says is all there is to know about it.
+  bool Known(const std::string& key, const std::string& cause) const;
+  // The causes of `key` whose last blocker had `reason` may be tried at once:
+  // their watched cause changed (a ResourceQuota for QuotaExceeded). They stay
+  // Known, so the next try is not skipped on what status still says.
+  void RetryNowBlockedBy(const std::string& key, const std::string& reason, time::WallTime now);
 
  private:
   struct Entry {

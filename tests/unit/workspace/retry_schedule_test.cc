@@ -8,7 +8,6 @@ namespace {
 
 using std::chrono::seconds;
 
-
 const Condition kQuota{"Scheduled", false, false, "QuotaExceeded", "a ResourceQuota refused Service \"a\""};
 
 TEST(RetrySchedule, DoublesUpToTheCapAndCountsACauseOncePerTry) {
@@ -39,8 +38,9 @@ TEST(RetrySchedule, ForgettingStartsOverAndOnlyForThatCause) {
   r.Failed("ns/a", "Service/a", kRefusedRetry, t0, kQuota);
   r.Failed("ns/a", "Pod/a", kPodFailureRetry, t0, {});
   r.Failed("ns/b", "Service/b", kRefusedRetry, t0, kQuota);
-  r.ForgetBlockedBy("ns/a", "QuotaExceeded");  // the quota changed: try at once
+  r.RetryNowBlockedBy("ns/a", "QuotaExceeded", t0);  // the quota changed: try at once
   EXPECT_FALSE(r.Wait("ns/a", "Service/a", t0));
+  EXPECT_TRUE(r.Known("ns/a", "Service/a")) << "still known: status is not asked again";
   EXPECT_EQ(r.Wait("ns/a", "Pod/a", t0)->wait, seconds(10));
   EXPECT_TRUE(r.Wait("ns/b", "Service/b", t0)) << "another workspace is not touched";
   r.ForgetAll("ns/a");
