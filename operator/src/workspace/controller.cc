@@ -41,9 +41,9 @@ struct WorkspaceController::Watched {
 class WorkspaceController::Adapter final : public runtime::Reconciler {
  public:
   explicit Adapter(WorkspaceReconciler& r) : r_(r) {}
-  runtime::ReconcileResult Reconcile(const std::string& key, std::stop_token) override {
+  runtime::ReconcileResult Reconcile(const std::string& key, std::stop_token stop) override {
     const auto [ns, name] = runtime::SplitKey(key);
-    const ReconcileOutcome outcome = r_.Reconcile(ns, name);
+    const ReconcileOutcome outcome = r_.Reconcile(ns, name, stop);
     if (outcome.requeue_after) return runtime::ReconcileResult::RequeueAfter(*outcome.requeue_after);
     return runtime::ReconcileResult::Done();
   }

@@ -23,13 +23,22 @@ Pass::Pass(const WorkspaceReconciler::Dependencies& deps, const Json& object, Wo
   seen_.progress_deadline_seconds = d_.config.progress_deadline_seconds;
 }
 
-ReconcileOutcome Pass::Run() {
+ReconcileOutcome Pass::Run(std::stop_token stop) {
+  // Between steps a cancelled pass (the operator stopping, or its Lease lost)
+  // ends at once without writing anything more, status included; the next
+  // leader's pass starts from what is on the server.
+  const auto cancelled = [&](const char* before) {
+    if (!stop.stop_requested()) return false;
+    log_.Info("pass cancelled", {{"before", before}});
+    return true;
+  };
   const RenderedObjects desired = RenderAll(ws_, d_.config);
 
   CheckReferencedSecrets();
   EnsureWorkspaceClaim(desired.workspace_pvc);
   CheckExistingClaims();
 
+  if (cancelled("Secrets")) return {};
   if (desired.token_secret) EnsureChild(res::kSecrets, *desired.token_secret);
   // Kept when SSH is turned off, so turning it on again shows the same host key.
   if (desired.ssh_host_key_secret && EnsureChild(res::kSecrets, *desired.ssh_host_key_secret)) {
@@ -41,12 +50,14 @@ ReconcileOutcome Pass::Run() {
   } else {
     EnsureAbsent(res::kSecrets, names::SshKeysSecret(ws_));
   }
+  if (cancelled("Services")) return {};
   EnsureChild(res::kServices, desired.service);
   if (desired.ssh_service) {
     EnsureChild(res::kServices, *desired.ssh_service);
   } else {
     EnsureAbsent(res::kServices, names::SshService(ws_));
   }
+  if (cancelled("Ingress")) return {};
   if (desired.ingress) {
     EnsureChild(res::kIngresses, *desired.ingress);
   } else {
@@ -54,8 +65,10 @@ ReconcileOutcome Pass::Run() {
   }
   EnsureChild(res::kNetworkPolicies, desired.network_policy);
 
+  if (cancelled("Pod")) return {};
   ForgetCullWhenStoppedByTheUser();
   EnsurePod(desired.pod ? &*desired.pod : nullptr);
+  if (cancelled("status")) return {};
   WriteStatus();
   return outcome_;
 }

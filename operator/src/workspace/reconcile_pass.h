@@ -23,6 +23,8 @@
 #include <optional>
 #include <string>
 
+#include <stop_token>
+
 #include "observe/log.h"
 #include "workspace/effective_settings.h"
 #include "workspace/reconciler.h"
@@ -34,7 +36,8 @@ namespace tfws::workspace {
 class Pass {
  public:
   Pass(const WorkspaceReconciler::Dependencies& deps, const kube::Json& object, Workspace ws);
-  ReconcileOutcome Run();
+  // One pass; `stop` cancels it between steps (no further write).
+  ReconcileOutcome Run(std::stop_token stop = {});
 
  private:
   // ---- shared helpers (reconcile_pass.cc)

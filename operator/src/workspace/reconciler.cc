@@ -12,7 +12,7 @@ namespace res = kube::resources;
 
 WorkspaceReconciler::WorkspaceReconciler(Dependencies deps) : deps_(std::move(deps)) {}
 
-ReconcileOutcome WorkspaceReconciler::Reconcile(const std::string& ns, const std::string& name) {
+ReconcileOutcome WorkspaceReconciler::Reconcile(const std::string& ns, const std::string& name, std::stop_token stop) {
   const auto object = deps_.cache->Get(res::kTFWorkspaces, ns, name);
   if (!object) {
     if (deps_.metrics) deps_.metrics->Forget(ns, name);
@@ -30,7 +30,7 @@ ReconcileOutcome WorkspaceReconciler::Reconcile(const std::string& ns, const std
     WriteInvalidSpecStatus(deps_, *object, e.reason(), e.what());
     return {};
   }
-  return Pass(deps_, *object, std::move(ws)).Run();
+  return Pass(deps_, *object, std::move(ws)).Run(stop);
 }
 
 }  // namespace tfws::workspace

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "kube/client.h"
@@ -55,7 +56,9 @@ class WorkspaceReconciler {
 
   explicit WorkspaceReconciler(Dependencies deps);
 
-  ReconcileOutcome Reconcile(const std::string& ns, const std::string& name);
+  // `stop`: requested when the operator stops or loses its Lease; the pass
+  // then ends between two steps without writing more.
+  ReconcileOutcome Reconcile(const std::string& ns, const std::string& name, std::stop_token stop = {});
 
  private:
   Dependencies deps_;
