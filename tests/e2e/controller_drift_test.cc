@@ -92,7 +92,7 @@ TEST_F(ControllerDrift, ASpecOnlyEditOfEachChildIsRestored) {
   rules[0]["host"] = "elsewhere.example.com";
   c().Patch(res::kIngresses, ns(), "spec-drift", kube::PatchType::kMerge, {{"spec", {{"rules", rules}}}}, by_hand);
 
-  // Measured: all three back 30-150 ms after the last edit (3 runs on 2 busy cores: a watch
+  // Measured: all three back 30-170 ms after the last edit (4 runs on 2 busy cores: a watch
   // event, one pass each); 2 s leaves room for a pass queued behind others.
   const std::vector<std::pair<const kube::Resource*, Json>> children = {
       {&res::kServices, service}, {&res::kNetworkPolicies, policy}, {&res::kIngresses, ingress}};
