@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 
+#include <functional>
 #include <stop_token>
 
 #include "observe/log.h"
@@ -48,6 +49,10 @@ class Pass {
   std::shared_ptr<const kube::Json> Cached(const kube::Resource& r, const std::string& name) const;
   // Reads an object the controller does not watch (the user's Secrets and claims).
   std::optional<kube::Json> Read(const kube::Resource& r, const std::string& name);
+  // Read() of an object the spec refers to, remembered by this process for
+  // kReferenceReadTtl as `keep` cuts it down (reconcile_storage.cc).
+  std::optional<kube::Json> ReadReference(const kube::Resource& r, const std::string& name, const std::string& what,
+                                          const std::function<kube::Json(const kube::Json&)>& keep);
 
   // ---- children other than the Pod, and what blocks any child (reconcile_children.cc)
   bool EnsureChild(const kube::Resource& r, const kube::Json& desired);

@@ -1,5 +1,10 @@
 // Claims (the workspace claim, existing claims, dataset claims) and the
 // user Secrets the spec refers to.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+
 #include "kube/api_error.h"
 #include "kube/base64.h"
 #include "workspace/naming.h"
@@ -60,6 +65,58 @@ void Pass::NotBound(const std::string& claim, const std::string& phase) {
                                              "access mode and storageClassName");
 }
 
+namespace {
+
+// The user's Secrets and claims a spec refers to carry no tfws label, so no
+// informer sees them change. Reading them on every pass (a Pod status change,
+// our own status write) costs a GET per reference per event; instead each is
+// read at most once per kReferenceReadTtl, a little less than the 30 s after
+// which a missing or unusable reference is looked at again, so that retry
+// still reads. Remembered cut down (`keep`), never a token.
+constexpr std::chrono::seconds kReferenceReadTtl{25};
+
+class RecentReads {
+ public:
+  struct Entry {
+    std::chrono::system_clock::time_point at;
+    std::optional<Json> kept;
+  };
+  std::optional<Entry> Find(const std::string& key, std::chrono::system_clock::time_point now) {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || now - it->second.at >= kReferenceReadTtl) return std::nullopt;
+    return it->second;
+  }
+  void Put(const std::string& key, Entry entry) {
+    std::lock_guard lock(mu_);
+    if (++puts_ % 256 == 0) std::erase_if(entries_, [&](const auto& e) { return entry.at - e.second.at >= kReferenceReadTtl; });
+    entries_[key] = std::move(entry);
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+  std::uint64_t puts_ = 0;
+};
+
+RecentReads& ReferenceReads() {
+  static RecentReads reads;
+  return reads;
+}
+
+}  // namespace
+
+std::optional<Json> Pass::ReadReference(const kube::Resource& r, const std::string& name, const std::string& what,
+                                        const std::function<Json(const Json&)>& keep) {
+  const std::string key = ws_.namespace_ + "/" + r.kind + "/" + name + "#" + what;
+  const auto now = d_.now();
+  if (auto recent = ReferenceReads().Find(key, now)) return recent->kept;
+  std::optional<Json> kept;
+  if (auto live = Read(r, name)) kept = keep(*live);
+  ReferenceReads().Put(key, {now, kept});
+  return kept;
+}
+
 void Pass::CheckExistingClaims() {
   std::vector<std::pair<std::string, std::string>> claims;  // {claim, field}
   if (ws_.spec.storage.workspace.UsesExistingClaim()) {
@@ -70,7 +127,9 @@ void Pass::CheckExistingClaims() {
                         "spec.storage.datasets[" + std::to_string(i) + "].claimName");
   }
   for (const auto& [claim, field] : claims) {
-    const auto pvc = Read(res::kPersistentVolumeClaims, claim);
+    const auto pvc = ReadReference(res::kPersistentVolumeClaims, claim, "phase", [](const Json& live) {
+      return Json{{"status", {{"phase", live.value("status", Json::object()).value("phase", "Pending")}}}};
+    });
     if (!pvc) {
       Block({std::string(condition::kStorageReady), false, false, "ClaimNotFound",
              "PersistentVolumeClaim \"" + claim + "\" (" + field + ") not found in namespace " +
@@ -97,7 +156,14 @@ void Pass::CheckReferencedSecrets() {
                     "spec.ssh.authorizedKeysSecretRef"});
   }
   for (const auto& ref : refs) {
-    const auto secret = Read(res::kSecrets, ref.name);
+    // The keys; the value only of an authorized-keys Secret (public keys), never a token's.
+    const bool keep_value = ref.field == "spec.ssh.authorizedKeysSecretRef";
+    const auto secret = ReadReference(res::kSecrets, ref.name, keep_value ? "key:" + ref.key : "keys", [&](const Json& live) {
+      const Json live_data = live.value("data", Json::object());
+      Json data = Json::object();
+      for (const auto& [k, v] : live_data.items()) data[k] = keep_value && k == ref.key ? v : Json("");
+      return Json{{"data", data}};
+    });
     if (!secret) {
       Block({std::string(condition::kConfigValid), false, false, "SecretNotFound",
              "Secret \"" + ref.name + "\" (" + ref.field + ".name) not found in namespace " + ws_.namespace_ +
