@@ -21,6 +21,12 @@ class LastValueByKey {
     it->second = value;
     return true;
   }
+  // The value recorded under `key`, "" when none.
+  std::string Get(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = last_.find(key);
+    return it == last_.end() ? std::string() : it->second;
+  }
   void Forget(const std::string& key) {
     std::lock_guard lock(mu_);
     last_.erase(key);

@@ -1,5 +1,6 @@
-// Writing status: one merge patch when the computed status differs, an
-// Event and a log line per phase transition, workspace metrics.
+// Writing status: one merge patch when the computed status differs (normal
+// progress inside a phase at most once per kProgressWriteInterval), an Event
+// and a log line per phase transition, workspace metrics.
 #include <map>
 #include <mutex>
 
@@ -17,12 +18,65 @@ using kube::Json;
 namespace res = kube::resources;
 using std::chrono::seconds;
 
+namespace {
+
+// What this process last reported per workspace (its phase under "<key>#phase",
+// its blocker reason under "<key>#blocker", when it last patched the status
+// under "<key>#written", the resourceVersion that patch was computed from under
+// "<key>#written-over").
+LastValueByKey& Reported() {
+  static LastValueByKey reported;
+  return reported;
+}
+
+// Normal progress of a Pod on its way to Running: the Ready reasons nobody
+// acts on. A problem (Unschedulable, ImagePullBackOff, a blocker, ...) is
+// written at once.
+bool IsProgressReason(const std::string& reason) {
+  return reason == "PodNotCreated" || reason == "PodPending" || reason == "Starting" ||
+         reason == "ContainerCreating" || reason == "PodInitializing";
+}
+
+// In a create storm a workspace passes through several progress steps within
+// one phase (Pod created, scheduled, volume attached) a second or so apart;
+// each would cost a status patch. Such a step is written at most once per
+// interval per workspace: a phase change, a problem and anything outside
+// Pending/Starting are written at once, and a deferred step is written when
+// the interval is over (the pass is queued again for then).
+constexpr seconds kProgressWriteInterval{5};
+
+}  // namespace
+
+std::optional<seconds> Pass::ProgressWriteDelay(const Json& previous, const Json& status) const {
+  const std::string phase = status.value("phase", "");
+  if (seen_.blocker || previous.value("phase", "") != phase) return std::nullopt;
+  if (phase != phase::kPending && phase != phase::kStarting) return std::nullopt;
+  const auto conditions = status.find("conditions");
+  if (conditions == status.end()) return std::nullopt;
+  const Json* ready = FindCondition(*conditions, condition::kReady);
+  if (ready == nullptr || !IsProgressReason(ready->value("reason", ""))) return std::nullopt;
+  const auto written = time::ParseRfc3339(Reported().Get(key_ + "#written"));
+  if (!written) return std::nullopt;  // not written by this process: nothing to space out
+  const auto since = d_.now() - *written;
+  if (since >= kProgressWriteInterval) return std::nullopt;
+  return std::chrono::ceil<seconds>(kProgressWriteInterval - since);
+}
+
 void Pass::WriteStatus() {
   const Json previous = object_.value("status", Json::object());
   const Json status = ComputeStatus(ws_, settings_, seen_, previous, time::FormatRfc3339(d_.now()));
   RecordTransitions(previous, status);
   RecordMetrics(status);
   if (status == previous) return;
+  // The last patch of this process was computed from exactly this version of
+  // the object: the cache has not caught up with it yet, and the watch event
+  // of that patch queues the workspace again. Writing now would repeat it.
+  const std::string version = Meta(object_).value("resourceVersion", "");
+  if (!version.empty() && version == Reported().Get(key_ + "#written-over")) return;
+  if (const auto delay = ProgressWriteDelay(previous, status)) {
+    RequeueWithin(*delay);
+    return;
+  }
 
   Json patch_status = status;
   for (const auto& [k, v] : previous.items()) {
@@ -30,22 +84,15 @@ void Pass::WriteStatus() {
   }
   d_.client->Patch(res::kTFWorkspaces, ws_.namespace_, ws_.name, kube::PatchType::kMerge,
                    Json{{"status", patch_status}}, {.field_manager = kFieldManager}, "status");
+  Reported().Change(key_ + "#written", time::FormatRfc3339(d_.now(), time::Precision::kMicroseconds));
+  Reported().Change(key_ + "#written-over", version);
 }
-
-namespace {
-
-// What this process last reported per workspace (its phase under "<key>#phase",
-// its blocker reason under "<key>#blocker").
-LastValueByKey& Reported() {
-  static LastValueByKey reported;
-  return reported;
-}
-
-}  // namespace
 
 void ForgetReportedTransitions(const std::string& key) {
   Reported().Forget(key + "#phase");
   Reported().Forget(key + "#blocker");
+  Reported().Forget(key + "#written");
+  Reported().Forget(key + "#written-over");
 }
 
 // Events are for what a user acts on: a blocker appearing or changing (one
