@@ -47,9 +47,10 @@ int Run(const Invocation& inv) {
   Field(out, "Pod", status.value("podName", ""));
   Field(out, "Started", status.value("startedAt", ""));
   Field(out, "Image", ws["spec"].value("image", "(the operator's default image)"));
-  Field(out, "SSH", ws.value("/spec/ssh/enabled"_json_pointer, false)
-                        ? "enabled (kubectl tfws ssh " + name + ")"
-                        : "disabled (create with --ssh-key FILE to enable)");
+  const std::string ssh_unavailable = SshUnavailableReason(ws);
+  Field(out, "SSH", !ws.value("/spec/ssh/enabled"_json_pointer, false) ? "disabled (create with --ssh-key FILE to enable)"
+                    : !ssh_unavailable.empty()                         ? "unavailable: " + ssh_unavailable
+                                                                       : "enabled (kubectl tfws ssh " + name + ")");
 
   out << "\nConditions:\n";
   std::vector<std::vector<std::string>> rows;

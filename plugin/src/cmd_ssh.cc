@@ -21,7 +21,7 @@
 #include "kube/base64.h"
 #include "pod_tunnel.h"
 #include "session.h"
-#include "workspace/conditions.h"
+#include "workspace_status.h"
 #include "workspace/naming.h"
 #include "workspace/ssh_host_keys.h"
 #include "workspace/workspace_types.h"
@@ -43,11 +43,8 @@ void RequireSsh(const nlohmann::json& ws) {
                       "~/.ssh/id_ed25519.pub does both)");
   }
   // The operator turned SSH off for this spec (e.g. an image without sshd): its message says why.
-  const auto conditions = ws.value("/status/conditions"_json_pointer, nlohmann::json::array());
-  const auto* config_valid = workspace::FindCondition(conditions, "ConfigValid");
-  if (config_valid && config_valid->value("reason", "") == "SSHUnavailable") {
-    throw PluginError("cannot ssh to tfworkspace \"" + ws["metadata"].value("name", "") + "\": " +
-                      config_valid->value("message", ""));
+  if (const std::string why = SshUnavailableReason(ws); !why.empty()) {
+    throw PluginError("cannot ssh to tfworkspace \"" + ws["metadata"].value("name", "") + "\": " + why);
   }
 }
 

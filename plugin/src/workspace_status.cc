@@ -37,6 +37,12 @@ bool ConditionIsTrue(const nlohmann::json& ws, const std::string& type) {
   return workspace::IsConditionTrue(At(At(ws, "status"), "conditions"), type);
 }
 
+std::string SshUnavailableReason(const nlohmann::json& ws) {
+  const auto* config_valid = workspace::FindCondition(At(At(ws, "status"), "conditions"), "ConfigValid");
+  if (config_valid == nullptr || config_valid->value("reason", "") != "SSHUnavailable") return "";
+  return config_valid->value("message", "");
+}
+
 std::string GpusOf(const nlohmann::json& ws) {
   const auto& gpu = At(At(ws, "spec"), "gpu");
   const int count = At(gpu, "count").is_number_integer() ? At(gpu, "count").get<int>() : 0;

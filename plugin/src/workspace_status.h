@@ -21,6 +21,10 @@ std::string BlockingMessage(const nlohmann::json& ws);
 // True when condition `type` is present with status True.
 bool ConditionIsTrue(const nlohmann::json& ws, const std::string& type);
 
+// Why the operator turned SSH off for a spec that asks for it (ConfigValid=False,
+// reason SSHUnavailable: e.g. an image without sshd): the condition's message, else "".
+std::string SshUnavailableReason(const nlohmann::json& ws);
+
 // "2 x nvidia.com/gpu (NVIDIA-A100-SXM4-80GB)", "1 x nvidia.com/mig-1g.10gb", "-" for none.
 std::string GpusOf(const nlohmann::json& ws);
 
