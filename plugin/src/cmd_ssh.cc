@@ -76,7 +76,10 @@ std::string ProxyCommand(const ParsedArgs& args, const std::string& name, const 
     words.push_back(args.Get("context"));
   }
   std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : " ") + ShellQuote(w);
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += ShellQuote(w);
+  }
   return out;
 }
 
