@@ -149,7 +149,7 @@ out=$(ssh_to "$RUN_USER" true -i "$WORK/bob" -o ExitOnForwardFailure=yes -R "127
 check "remote port forwarding is refused" grep -qi "remote port forwarding failed" <<<"$out"
 
 # --- The design in one check: sshd reading the Secret volume's file itself is refused by StrictModes.
-other_port=$((PORT == 65535 ? PORT - 1 : PORT + 1))
+other_port=$(free_port)  # not PORT+1: that port may belong to anything else on the machine
 sed -e "s|^AuthorizedKeysFile .*|AuthorizedKeysFile $WORK/etc/tfws/ssh/authorized_keys|" \
   -e "/^AuthorizedKeysCommand/d" -e "s|^Port .*|Port $other_port|" "$CONFIG" >"$WORK/sshd_config.file-in-secret"
 chmod 0644 "$WORK/sshd_config.file-in-secret"
