@@ -31,11 +31,6 @@ class LastValueByKey {
     std::lock_guard lock(mu_);
     last_.erase(key);
   }
-  // Forgets every key that starts with `prefix`.
-  void ForgetPrefix(const std::string& prefix) {
-    std::lock_guard lock(mu_);
-    for (auto it = last_.lower_bound(prefix); it != last_.end() && it->first.starts_with(prefix);) it = last_.erase(it);
-  }
 
  private:
   std::mutex mu_;

@@ -1,6 +1,5 @@
 // Owned children other than the Pod: Secrets, Services, Ingress, NetworkPolicy.
 #include "kube/api_error.h"
-#include "workspace/last_value_by_key.h"
 #include "workspace/naming.h"
 #include "workspace/object_metadata.h"
 #include "workspace/reconcile_pass.h"
@@ -8,6 +7,7 @@
 #include "workspace/retry_schedule.h"
 #include "workspace/ssh_host_keys.h"
 #include "workspace/token.h"
+#include "workspace/written_over.h"
 
 namespace tfws::workspace {
 
@@ -24,20 +24,11 @@ bool Ours(const kube::Resource& r, const Json& obj, const Workspace& ws) {
          (&r == &res::kPersistentVolumeClaims && Label(obj, kWorkspaceLabel) == ws.name);
 }
 
-// Per child ("<workspace key>#applied/<Kind>/<name>"), the resourceVersion of
-// the cached child this process last applied over.
-LastValueByKey& AppliedOn() {
-  static LastValueByKey applied;
-  return applied;
-}
-
 // Fields written by whoever creates the token Secret. A separate field manager
 // keeps later server-side applies by kFieldManager (which never carry the
 // token) from removing data the operator generated.
 constexpr const char* kTokenFieldManager = "tfws-operator-token";
 }  // namespace
-
-void ForgetAppliedChildren(const std::string& key) { AppliedOn().ForgetPrefix(key + "#applied/"); }
 
 // Creates `desired` when absent, applies it when its spec-hash differs.
 // Returns false when the child is not in place (a foreign object holds the
@@ -64,17 +55,18 @@ bool Pass::EnsureChild(const kube::Resource& r, const Json& desired) {
     if (StillRefused(r, desired)) return false;
     // Applied already on this very version: the cache has not seen our write
     // yet (another event ran this pass first). Look again when it has.
-    const std::string applied_key = key_ + "#applied/" + r.kind + "/" + name;
-    if (!AppliedOn().Change(applied_key, Meta(*existing).value("resourceVersion", ""))) {
+    const std::string child = r.kind + "/" + name;
+    const std::string version = Meta(*existing).value("resourceVersion", "");
+    if (LastWrites().CacheBehind(key_, child, version)) {
       RequeueWithin(seconds(2));
       return true;
     }
     try {
       log_.Info(outdated ? "updating child" : "restoring a child someone changed", {{"kind", r.kind}, {"name", name}});
       d_.client->Apply(r, ws_.namespace_, desired, {.field_manager = kFieldManager, .force = true});
+      LastWrites().Record(key_, child, version, d_.now());
       Retries().Forget(key_, CauseOf(r, desired));
     } catch (const kube::ApiError& e) {
-      AppliedOn().Forget(applied_key);
       Refused(r, desired, e);
       return false;
     }

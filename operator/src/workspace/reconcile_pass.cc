@@ -5,6 +5,7 @@
 #include "workspace/object_metadata.h"
 #include "workspace/render.h"
 #include "workspace/ssh_host_keys.h"
+#include "workspace/written_over.h"
 
 namespace tfws::workspace {
 
@@ -71,6 +72,12 @@ ReconcileOutcome Pass::Run(std::stop_token stop) {
   if (cancelled("status")) return {};
   WriteStatus();
   return outcome_;
+}
+
+void ForgetWorkspace(const std::string& key) {
+  ForgetWorkspaceRetries(key);
+  ForgetReportedTransitions(key);
+  LastWrites().ForgetWorkspace(key);
 }
 
 void Pass::Block(Condition c) {

@@ -50,7 +50,7 @@ class Pass {
   // Reads an object the controller does not watch (the user's Secrets and claims).
   std::optional<kube::Json> Read(const kube::Resource& r, const std::string& name);
   // Read() of an object the spec refers to, remembered by this process for
-  // kReferenceReadTtl as `keep` cuts it down (reconcile_storage.cc).
+  // kReferenceReadTtl as `keep` cuts it down (reference_reads.h).
   std::optional<kube::Json> ReadReference(const kube::Resource& r, const std::string& name, const std::string& what,
                                           const std::function<kube::Json(const kube::Json&)>& keep);
 
@@ -111,12 +111,13 @@ class Pass {
   ReconcileOutcome outcome_;
 };
 
-// Forgets the retry schedule, deleted-Pod and applied-child memory of a deleted workspace ("namespace/name").
-void ForgetWorkspaceRetries(const std::string& key);
-// Forgets which cached versions of a deleted workspace's children this process applied over.
-void ForgetAppliedChildren(const std::string& key);
-// Forgets the phase and blocker this process last reported for a deleted workspace.
-void ForgetReportedTransitions(const std::string& key);
+// Forgets all this process remembers of a deleted workspace ("namespace/name"):
+// its retry schedule, the Pod it deleted, the phase and blocker it reported,
+// the versions it wrote over (LastWrites()).
+void ForgetWorkspace(const std::string& key);
+// The parts of ForgetWorkspace kept where that memory lives.
+void ForgetWorkspaceRetries(const std::string& key);     // reconcile_pod.cc
+void ForgetReportedTransitions(const std::string& key);  // reconcile_status.cc
 
 // Writes Failed with `reason` (InvalidSpec, or the class error) for a workspace
 // whose spec cannot be used (the schema should have refused it), unless status

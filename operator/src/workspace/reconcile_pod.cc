@@ -37,7 +37,6 @@ constexpr const char* kPodFailedCause = "Pod/failed";
 void ForgetWorkspaceRetries(const std::string& key) {
   Retries().ForgetAll(key);
   Deleted().Forget(key);
-  ForgetAppliedChildren(key);
 }
 
 void Pass::EnsurePod(const Json* desired) {

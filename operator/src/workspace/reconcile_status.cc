@@ -10,6 +10,7 @@
 #include "workspace/last_value_by_key.h"
 #include "workspace/reconcile_pass.h"
 #include "workspace/render.h"
+#include "workspace/written_over.h"
 #include "time/rfc3339.h"
 
 namespace tfws::workspace {
@@ -20,10 +21,9 @@ using std::chrono::seconds;
 
 namespace {
 
-// What this process last reported per workspace (its phase under "<key>#phase",
-// its blocker reason under "<key>#blocker", when it last patched the status
-// under "<key>#written", the resourceVersion that patch was computed from under
-// "<key>#written-over").
+// What this process last reported per workspace: its phase under "<key>#phase",
+// its blocker reason under "<key>#blocker". (Its last status patch, over which
+// version and when, is in LastWrites() under kStatusObject.)
 LastValueByKey& Reported() {
   static LastValueByKey reported;
   return reported;
@@ -45,6 +45,9 @@ bool IsProgressReason(const std::string& reason) {
 // the interval is over (the pass is queued again for then).
 constexpr seconds kProgressWriteInterval{5};
 
+// The object name of the workspace's own status in LastWrites().
+constexpr const char* kStatusObject = "status";
+
 }  // namespace
 
 std::optional<seconds> Pass::ProgressWriteDelay(const Json& previous, const Json& status) const {
@@ -55,9 +58,9 @@ std::optional<seconds> Pass::ProgressWriteDelay(const Json& previous, const Json
   if (conditions == status.end()) return std::nullopt;
   const Json* ready = FindCondition(*conditions, condition::kReady);
   if (ready == nullptr || !IsProgressReason(ready->value("reason", ""))) return std::nullopt;
-  const auto written = time::ParseRfc3339(Reported().Get(key_ + "#written"));
+  const auto written = LastWrites().Last(key_, kStatusObject);
   if (!written) return std::nullopt;  // not written by this process: nothing to space out
-  const auto since = d_.now() - *written;
+  const auto since = d_.now() - written->at;
   if (since >= kProgressWriteInterval) return std::nullopt;
   return std::chrono::ceil<seconds>(kProgressWriteInterval - since);
 }
@@ -72,7 +75,7 @@ void Pass::WriteStatus() {
   // the object: the cache has not caught up with it yet, and the watch event
   // of that patch queues the workspace again. Writing now would repeat it.
   const std::string version = Meta(object_).value("resourceVersion", "");
-  if (!version.empty() && version == Reported().Get(key_ + "#written-over")) return;
+  if (LastWrites().CacheBehind(key_, kStatusObject, version)) return;
   if (const auto delay = ProgressWriteDelay(previous, status)) {
     RequeueWithin(*delay);
     return;
@@ -84,15 +87,12 @@ void Pass::WriteStatus() {
   }
   d_.client->Patch(res::kTFWorkspaces, ws_.namespace_, ws_.name, kube::PatchType::kMerge,
                    Json{{"status", patch_status}}, {.field_manager = kFieldManager}, "status");
-  Reported().Change(key_ + "#written", time::FormatRfc3339(d_.now(), time::Precision::kMicroseconds));
-  Reported().Change(key_ + "#written-over", version);
+  LastWrites().Record(key_, kStatusObject, version, d_.now());
 }
 
 void ForgetReportedTransitions(const std::string& key) {
   Reported().Forget(key + "#phase");
   Reported().Forget(key + "#blocker");
-  Reported().Forget(key + "#written");
-  Reported().Forget(key + "#written-over");
 }
 
 // Events are for what a user acts on: a blocker appearing or changing (one

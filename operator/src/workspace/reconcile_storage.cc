@@ -1,8 +1,5 @@
 // Claims (the workspace claim, existing claims, dataset claims) and the
 // user Secrets the spec refers to.
-#include <cstdint>
-#include <map>
-#include <mutex>
 #include <optional>
 
 #include "kube/api_error.h"
@@ -10,6 +7,7 @@
 #include "workspace/naming.h"
 #include "workspace/object_metadata.h"
 #include "workspace/reconcile_pass.h"
+#include "workspace/reference_reads.h"
 #include "workspace/render.h"
 #include "workspace/ssh_key.h"
 
@@ -67,40 +65,8 @@ void Pass::NotBound(const std::string& claim, const std::string& phase) {
 
 namespace {
 
-// The user's Secrets and claims a spec refers to carry no tfws label, so no
-// informer sees them change. Reading them on every pass (a Pod status change,
-// our own status write) costs a GET per reference per event; instead each is
-// read at most once per kReferenceReadTtl, a little less than the 30 s after
-// which a missing or unusable reference is looked at again, so that retry
-// still reads. Remembered cut down (`keep`), never a token.
-constexpr std::chrono::seconds kReferenceReadTtl{25};
-
-class RecentReads {
- public:
-  struct Entry {
-    std::chrono::system_clock::time_point at;
-    std::optional<Json> kept;
-  };
-  std::optional<Entry> Find(const std::string& key, std::chrono::system_clock::time_point now) {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end() || now - it->second.at >= kReferenceReadTtl) return std::nullopt;
-    return it->second;
-  }
-  void Put(const std::string& key, Entry entry) {
-    std::lock_guard lock(mu_);
-    if (++puts_ % 256 == 0) std::erase_if(entries_, [&](const auto& e) { return entry.at - e.second.at >= kReferenceReadTtl; });
-    entries_[key] = std::move(entry);
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, Entry> entries_;
-  std::uint64_t puts_ = 0;
-};
-
-RecentReads& ReferenceReads() {
-  static RecentReads reads;
+ReferenceReads& RecentReferenceReads() {
+  static ReferenceReads reads;
   return reads;
 }
 
@@ -109,12 +75,10 @@ RecentReads& ReferenceReads() {
 std::optional<Json> Pass::ReadReference(const kube::Resource& r, const std::string& name, const std::string& what,
                                         const std::function<Json(const Json&)>& keep) {
   const std::string key = ws_.namespace_ + "/" + r.kind + "/" + name + "#" + what;
-  const auto now = d_.now();
-  if (auto recent = ReferenceReads().Find(key, now)) return recent->kept;
-  std::optional<Json> kept;
-  if (auto live = Read(r, name)) kept = keep(*live);
-  ReferenceReads().Put(key, {now, kept});
-  return kept;
+  return RecentReferenceReads().Get(key, d_.now(), [&]() -> std::optional<Json> {
+    if (auto live = Read(r, name)) return keep(*live);
+    return std::nullopt;
+  });
 }
 
 void Pass::CheckExistingClaims() {

@@ -16,8 +16,7 @@ ReconcileOutcome WorkspaceReconciler::Reconcile(const std::string& ns, const std
   const auto object = deps_.cache->Get(res::kTFWorkspaces, ns, name);
   if (!object) {
     if (deps_.metrics) deps_.metrics->Forget(ns, name);
-    ForgetWorkspaceRetries(ns + "/" + name);
-    ForgetReportedTransitions(ns + "/" + name);
+    ForgetWorkspace(ns + "/" + name);
     return {};
   }
   if (IsTerminating(*object)) return {};  // children go with it (ownerReferences)
