@@ -18,7 +18,12 @@ bool RetrySchedule::Failed(const std::string& key, const std::string& cause, con
     return false;  // the same failure seen again before its retry: not a new attempt
   }
   it->second.blocker = std::move(blocker);
-  it->second.next = now + std::chrono::duration_cast<time::WallTime::duration>(it->second.backoff.Next());
+  if (it->second.watched_cause_changed) {
+    it->second.watched_cause_changed = false;
+    it->second.next = now + kAfterWatchedChange;
+  } else {
+    it->second.next = now + std::chrono::duration_cast<time::WallTime::duration>(it->second.backoff.Next());
+  }
   return true;
 }
 
@@ -53,6 +58,7 @@ void RetrySchedule::RetryNowBlockedBy(const std::string& key, const std::string&
     if (it->second.blocker.reason != reason) continue;
     it->second.next = std::min(it->second.next, now);
     it->second.backoff.Reset();
+    it->second.watched_cause_changed = true;
   }
 }
 

@@ -65,14 +65,20 @@ class RetrySchedule {
   bool Known(const std::string& key, const std::string& cause) const;
   // The causes of `key` whose last blocker had `reason` may be tried at once:
   // their watched cause changed (a ResourceQuota for QuotaExceeded). They stay
-  // Known, so the next try is not skipped on what status still says.
+  // Known, so the next try is not skipped on what status still says. A try
+  // that fails again is tried once more after kAfterWatchedChange: the API
+  // server's admission may not have seen the change yet when our watch did
+  // (measured: a quota's new status reached the operator 19 ms after the
+  // controller wrote it, and quota admission still refused the Pod).
   void RetryNowBlockedBy(const std::string& key, const std::string& reason, time::WallTime now);
+  static constexpr std::chrono::seconds kAfterWatchedChange{2};
 
  private:
   struct Entry {
     time::Backoff backoff;
     time::WallTime next;
     Condition blocker;
+    bool watched_cause_changed = false;  // RetryNowBlockedBy since the last try
   };
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;

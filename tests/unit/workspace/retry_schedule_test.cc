@@ -49,5 +49,24 @@ TEST(RetrySchedule, ForgettingStartsOverAndOnlyForThatCause) {
   EXPECT_FALSE(r.Wait("ns/b", "Service/b", t0));
 }
 
+TEST(RetrySchedule, ATryAfterAWatchedChangeThatFailsAgainIsTriedOnceMoreSoon) {
+  RetrySchedule r;
+  const time::WallTime t0{seconds(1000)};
+  r.Failed("ns/a", "Pod/a", kQuotaRetry, t0, kQuota);
+  EXPECT_EQ(r.Wait("ns/a", "Pod/a", t0)->wait, kQuotaRetry.initial);
+  // The quota changed; the try it causes is refused again (admission had not
+  // seen the change yet): one more try soon, not after the quota retry.
+  const time::WallTime t1 = t0 + seconds(30);
+  r.RetryNowBlockedBy("ns/a", "QuotaExceeded", t1);
+  EXPECT_FALSE(r.Wait("ns/a", "Pod/a", t1));
+  EXPECT_TRUE(r.Failed("ns/a", "Pod/a", kQuotaRetry, t1, kQuota));
+  EXPECT_EQ(r.Wait("ns/a", "Pod/a", t1)->wait, RetrySchedule::kAfterWatchedChange);
+  // Still refused then: the quota really is too small; back to its schedule.
+  const time::WallTime t2 = t1 + RetrySchedule::kAfterWatchedChange;
+  EXPECT_FALSE(r.Wait("ns/a", "Pod/a", t2));
+  EXPECT_TRUE(r.Failed("ns/a", "Pod/a", kQuotaRetry, t2, kQuota));
+  EXPECT_EQ(r.Wait("ns/a", "Pod/a", t2)->wait, kQuotaRetry.initial);
+}
+
 }  // namespace
 }  // namespace tfws::workspace
