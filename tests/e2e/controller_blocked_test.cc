@@ -209,7 +209,13 @@ TEST_F(ControllerBlocked, EveryCauseIsInStatusRetriedSparinglyAndClearsWithoutAn
                                          << Describe(In(ns(), writes));
   EXPECT_EQ(In(quota_ns, writes).size(), 0u) << "writes for a workspace blocked by a quota that did not change:\n"
                                              << Describe(In(quota_ns, writes));
+  // Each of those tries is the refused Pod create itself: status and Event
+  // were written once, on the transition, not again per retry.
   EXPECT_LE(In(limit_ns, writes).size(), 5u) << Describe(In(limit_ns, writes));
+  for (const auto& w : In(limit_ns, writes)) {
+    EXPECT_TRUE(w.verb == "create" && w.uri.find("/pods?") != std::string::npos)
+        << "a retry of the refused Pod wrote something else:\n" << Describe(In(limit_ns, writes));
+  }
 
   // A restart changes nothing for them either: status already says why.
   start = AuditLogSize();
