@@ -55,16 +55,39 @@ std::string UniqueName(const std::string& prefix) {
   return name;
 }
 
+namespace {
+
+void LogWait(const std::source_location& caller, std::chrono::steady_clock::duration took,
+             std::chrono::milliseconds timeout, bool held) {
+  static const bool enabled = IntFromEnv("TFWS_E2E_WAIT_LOG", 0) != 0;
+  if (!enabled) return;
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string file = std::filesystem::path(caller.file_name()).filename().string();
+  std::fprintf(stderr, "[ waited ] %s.%s %s:%u %.1f s of %.0f s%s\n", test ? test->test_suite_name() : "-",
+               test ? test->name() : "-", file.c_str(), caller.line(),
+               std::chrono::duration<double>(took).count(), std::chrono::duration<double>(timeout).count(),
+               held ? "" : " TIMED OUT");
+}
+
+}  // namespace
+
 bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
-             std::chrono::milliseconds interval) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+             std::chrono::milliseconds interval, std::source_location caller) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout;
   for (;;) {
     try {
-      if (predicate()) return true;
+      if (predicate()) {
+        LogWait(caller, std::chrono::steady_clock::now() - start, timeout, true);
+        return true;
+      }
     } catch (const std::exception&) {
       // not yet
     }
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      LogWait(caller, std::chrono::steady_clock::now() - start, timeout, false);
+      return false;
+    }
     std::this_thread::sleep_for(interval);
   }
 }

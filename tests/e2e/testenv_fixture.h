@@ -16,6 +16,7 @@
 #include <mutex>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <string>
 
 #include "kube/client.h"
@@ -45,8 +46,12 @@ std::string UniqueName(const std::string& prefix);
 
 // Polls predicate every interval until it returns true (-> true) or timeout
 // passes (-> false). Exceptions from the predicate count as "not yet".
+// With TFWS_E2E_WAIT_LOG=1 each wait prints how long it took, the test and
+// the caller's line ("[ waited ] Suite.Test file.cc:123 4.2 s of 30 s"): how
+// the timeouts (about twice the measured time) are measured.
 bool WaitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout,
-             std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+             std::chrono::milliseconds interval = std::chrono::milliseconds(100),
+             std::source_location caller = std::source_location::current());
 
 // The integer in environment variable `name`, or fallback when it is unset or empty
 // (knobs such as TFWS_E2E_QUIET_SECONDS).
