@@ -8,16 +8,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "chart_identity.h"
 #include "kube/api_error.h"
 #include "testenv_fixture.h"
 #include "time/rfc3339.h"
@@ -86,8 +89,42 @@ int HttpGetStatus(int port, const std::string& path, std::string* body) {
 
 OperatorProcess::OperatorProcess(Options options) : options_(std::move(options)) {}
 
-OperatorProcess::~OperatorProcess() {
-  if (pid_ > 0) Kill();
+OperatorProcess::~OperatorProcess() { Kill(); }
+
+namespace {
+
+// The value of flag `name` in args ("--name value" or "--name=value"), or fallback.
+std::string FlagValue(const std::vector<std::string>& args, const std::string& name, const std::string& fallback) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == name && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind(name + "=", 0) == 0) return args[i].substr(name.size() + 1);
+  }
+  return fallback;
+}
+
+}  // namespace
+
+void OperatorProcess::ExpectNothingForbidden() {
+  if (audit_user_.empty()) return;
+  std::vector<std::string> refused;
+  try {
+    refused = ForbiddenSince(audit_user_, audit_offset_);
+    audit_offset_ = AuditLogSize();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "reading the audit log for requests refused to " << audit_user_ << ": " << e.what();
+    return;
+  }
+  if (refused.empty()) return;
+  std::map<std::string, int> times;  // the operator retries: each refusal once, with its count
+  for (const std::string& r : refused) ++times[r];
+  std::string list;
+  for (const auto& [r, n] : times) list += "  " + r + (n > 1 ? " x" + std::to_string(n) : "") + "\n";
+  ADD_FAILURE() << "the API server refused the operator (running as the chart's ServiceAccount " << audit_user_
+                << ") " << refused.size() << " request(s):\n"
+                << list
+                << "grant the verb in charts/tfws-operator/templates/_helpers.tpl (and the rule table of "
+                   "tests/contract/chart/assert_rendered.py), or stop the operator from using it\n"
+                << Tail(2000);
 }
 
 void OperatorProcess::Start() {
@@ -98,9 +135,23 @@ void OperatorProcess::Start() {
   log_path_ = "/tmp/tfws-e2e-logs/operator-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".log";
   ++starts_;
 
+  std::string kubeconfig = options_.kubeconfig;
+  if (kubeconfig.empty()) {
+    const ChartIdentity& identity = ProcessOperatorIdentity();
+    const auto& extra = options_.extra_args;
+    if (std::find(extra.begin(), extra.end(), "--leader-elect") != extra.end()) {
+      // The operator's defaults: its own namespace (out of cluster: "default") and Lease tfws-operator.
+      GrantProcessIdentityLease(FlagValue(extra, "--leader-election-namespace", "default"),
+                                FlagValue(extra, "--leader-election-id", "tfws-operator"));
+    }
+    kubeconfig = identity.kubeconfig;
+    audit_user_ = identity.Username();
+    audit_offset_ = AuditLogSize();
+  }
+
   std::vector<std::string> args = {TFWS_OPERATOR_BIN,
                                    "--kubeconfig",
-                                   options_.kubeconfig.empty() ? KubeconfigPath() : options_.kubeconfig,
+                                   kubeconfig,
                                    "--metrics-bind-address",
                                    "127.0.0.1:0",
                                    "--health-probe-bind-address",
@@ -169,23 +220,35 @@ bool OperatorProcess::WaitReady(std::chrono::milliseconds timeout) {
 }
 
 int OperatorProcess::Stop(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) return 0;
+  if (pid_ <= 0) {
+    ExpectNothingForbidden();
+    return 0;
+  }
   ::kill(pid_, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = Reap(false);
-    if (status != INT32_MIN) return status;
+  int status = -SIGKILL;
+  for (;;) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      Reap(true);
+      break;
+    }
+    if (int s = Reap(false); s != INT32_MIN) {
+      status = s;
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ::kill(pid_, SIGKILL);
-  Reap(true);
-  return -SIGKILL;
+  ExpectNothingForbidden();
+  return status;
 }
 
 void OperatorProcess::Kill() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  Reap(true);
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    Reap(true);
+  }
+  ExpectNothingForbidden();
 }
 
 std::string OperatorProcess::Tail(std::size_t max_bytes) const {

@@ -6,6 +6,11 @@
 //   stderr go to a log file (LogPath()); Tail() returns the end of it for
 //   failure messages. The child gets PR_SET_PDEATHSIG so a crashed test binary
 //   never leaves an operator running.
+//   By default it runs as the chart's ServiceAccount (ProcessOperatorIdentity(),
+//   chart_identity.h; with --leader-elect also granted the chart's Lease Role for
+//   the Lease it names), and every request the API server refused that identity
+//   while it ran fails the current test (at Stop, Kill or destruction) with verb,
+//   resource and URI.
 // - InstallWorkspaceCrd applies every CRD of crds/ (server-side
 //   apply) once per process and waits for Established and discovery.
 // - Workspace accessors (phase, conditions) and an audit-log reader that counts
@@ -33,7 +38,7 @@ class OperatorProcess {
     int workers = 4;
     std::string log_level = "info";
     std::vector<std::string> extra_args;  // e.g. {"--leader-elect"}
-    std::string kubeconfig;               // empty = the testenv admin's (KubeconfigPath())
+    std::string kubeconfig;               // empty = the chart's ServiceAccount (ProcessOperatorIdentity())
   };
 
   OperatorProcess() : OperatorProcess(Options{}) {}
@@ -62,7 +67,11 @@ class OperatorProcess {
 
  private:
   int Reap(bool block);
+  // Fails the current test with the requests refused to the chart identity since the last start.
+  void ExpectNothingForbidden();
   Options options_;
+  std::string audit_user_;  // the chart identity's username; empty with a test's own kubeconfig
+  std::uintmax_t audit_offset_ = 0;
   pid_t pid_ = -1;
   int health_port_ = 0;
   int starts_ = 0;

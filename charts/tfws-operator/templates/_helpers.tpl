@@ -84,49 +84,57 @@ Rules on the namespaced resources the operator manages. Used by the ClusterRole 
 or by one Role per watched namespace. Each rule says why it is needed.
 */}}
 {{- define "tfws-operator.namespacedRules" -}}
-# The operator watches TFWorkspaces (list/watch fill its cache, get re-reads one) and patches one
-# annotation, tfws.io/culled-at, when it stops an idle workspace. It never creates, updates or
-# deletes them: users do.
+# Each verb below is one the operator's code uses (no more: tests/e2e/rbac_coverage.py fails on a
+# grant no e2e request of the operator used; no less: every e2e operator runs as this ServiceAccount).
+# TFWorkspaces: list/watch fill its cache (it never GETs one); patch sets one annotation,
+# tfws.io/culled-at, when it stops an idle workspace. It never creates, updates or deletes them: users do.
 - apiGroups: ["tfws.io"]
   resources: ["tfworkspaces"]
-  verbs: ["get", "list", "watch", "patch"]
-# Status is a subresource: phase, conditions, URL and observedGeneration are written here.
+  verbs: ["list", "watch", "patch"]
+# Status is a subresource, written by merge patch: phase, conditions, URL, observedGeneration.
 - apiGroups: ["tfws.io"]
   resources: ["tfworkspaces/status"]
-  verbs: ["get", "update", "patch"]
-# Owner references with blockOwnerDeletion=true on child objects require update on finalizers.
+  verbs: ["patch"]
+# Children carry an ownerReference with blockOwnerDeletion=true: where the
+# OwnerReferencesPermissionEnforcement admission plugin runs, that needs update on finalizers.
 - apiGroups: ["tfws.io"]
   resources: ["tfworkspaces/finalizers"]
   verbs: ["update"]
-# The children of a workspace: its Pod, Service, token and SSH-key Secrets and home PVC. The
-# operator creates them, applies changes (server-side apply = patch), and deletes them on stop.
+# The children, cached by list/watch (only those labelled managed-by tfws). get: one uncached read
+# when a create meets AlreadyExists or a name is held by someone else's object, and the user's
+# Secrets and claims a spec refers to. create; patch = server-side apply of a changed spec or of a
+# child someone edited. The Pod is never patched (a changed spec waits for a restart: delete,
+# create); claims and NetworkPolicies are never deleted by the operator (garbage collection does).
 - apiGroups: [""]
-  resources: ["pods", "services", "secrets", "persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# The workspace Ingress (URL with TLS) and NetworkPolicy (who may reach Jupyter and SSH).
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+- apiGroups: [""]
+  resources: ["services", "secrets"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["networking.k8s.io"]
-  resources: ["ingresses", "networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# Events that `kubectl describe tfws` shows (patch/update aggregate repeated events).
+  resources: ["ingresses"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# Events that `kubectl describe tfws` shows (patch counts a repeated event in its series).
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
-  verbs: ["create", "patch", "update"]
-# GPU quota: the operator reads ResourceQuotas to say "quota exceeded" in plain words.
+  verbs: ["create", "patch"]
+# ResourceQuotas (cached): a quota change retries the children it refused.
 - apiGroups: [""]
   resources: ["resourcequotas"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 {{- end }}
 
-{{/* Cluster-scoped rules: Nodes are read to explain GPU scheduling (capacity, compute capability, taints); TFWorkspaceClasses are read to resolve workspaces. */}}
-{{- define "tfws-operator.nodeRules" -}}
-# Nodes (cluster-scoped, read only): GPU capacity, GPU Feature Discovery labels and taints, so a
-# Pending workspace gets a message like "no node with 2 free nvidia.com/gpu of compute capability <= 8".
-- apiGroups: [""]
-  resources: ["nodes"]
-  verbs: ["get", "list", "watch"]
-# TFWorkspaceClasses (cluster-scoped, read only): the platform team's rules and defaults, which the
+{{/* Cluster-scoped rules: TFWorkspaceClasses are read to resolve workspaces. */}}
+{{- define "tfws-operator.clusterRules" -}}
+# TFWorkspaceClasses (cluster-scoped, cached): the platform team's rules and defaults, which the
 # operator fills in and enforces before rendering a workspace.
 - apiGroups: ["tfws.io"]
   resources: ["tfworkspaceclasses"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 {{- end }}
