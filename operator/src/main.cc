@@ -26,6 +26,7 @@
 #include "observe/prometheus_metrics.h"
 #include "observe/workspace_metrics.h"
 #include "operator_runtime.h"
+#include "runtime/malloc_arenas.h"
 #include "workspace/controller.h"
 #include "workspace/manifest.h"
 #include "workspace/operator_config.h"
@@ -133,7 +134,9 @@ void DefineFlags(Flags& flags) {
   flags.Define("loki-tenant", "", "X-Scope-OrgID sent to Loki");
   flags.Define("loki-labels", "", "static labels for Loki streams, k=v,k=v");
   flags.Define("config", "", "OperatorConfig YAML (docs/operator-config.md); empty = built-in defaults");
-  flags.Define("kube-api-qps", "20", "client-side rate limit to the API server; 0 = off");
+  flags.Define("kube-api-qps", "auto",
+               "client-side rate limit to the API server: requests/s, 0 = off, or auto = 20/s until the server "
+               "shows API Priority and Fairness, then none (the server paces the operator; docs/client.md)");
   flags.Define("kube-api-burst", "30", "burst of the client-side rate limit");
   flags.Define("filename", "", "render: the TFWorkspace manifest (-f); TFWorkspaceClasses in it apply too");
   flags.Define("class", "", "render: a file of TFWorkspaceClasses, as in the cluster (default class included)");
@@ -176,6 +179,7 @@ int Render(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tfws::runtime::CapMallocArenas(2);  // before any thread starts (malloc_arenas.h)
   Flags flags;
   DefineFlags(flags);
   std::vector<std::string> positional;
@@ -212,7 +216,15 @@ int main(int argc, char** argv) {
     options.loki_url = flags.Get("loki-url");
     options.loki_tenant = flags.Get("loki-tenant");
     options.loki_labels = flags.Get("loki-labels");
-    options.qps = flags.Double("kube-api-qps");
+    options.qps_until_flow_control = flags.Get("kube-api-qps") == "auto";
+    if (!options.qps_until_flow_control) {
+      try {
+        options.qps = flags.Double("kube-api-qps");
+      } catch (const std::invalid_argument&) {
+        throw std::invalid_argument("flag --kube-api-qps: invalid value \"" + flags.Get("kube-api-qps") +
+                                    "\": must be requests per second, 0 (off) or auto");
+      }
+    }
     options.burst = flags.Int("kube-api-burst");
     options.config = LoadConfig(flags);
     return tfws::RunOperator(options);

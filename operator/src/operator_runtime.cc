@@ -107,6 +107,7 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   kube::ClientOptions copts;
   copts.qps = options.qps;
   copts.burst = options.burst;
+  copts.limit_until_flow_control = options.qps_until_flow_control;
   copts.metrics = &request_metrics;
   // Fencing: with leader election every write asks the elector first, so a
   // replica that lost its Lease (or was frozen past it) writes nothing more,

@@ -25,6 +25,7 @@ struct OperatorRuntimeOptions {
   std::string loki_labels;
   double qps = 20;
   int burst = 30;
+  bool qps_until_flow_control = true;  // --kube-api-qps=auto (kube::ClientOptions)
   workspace::OperatorConfig config;
 };
 

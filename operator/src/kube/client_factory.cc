@@ -13,6 +13,7 @@ std::shared_ptr<Client> MakeClient(const ClusterConfig& config, const ClientOpti
   RetryingTransport::Dependencies deps;
   if (options.qps > 0)
     deps.rate_limiter = std::make_shared<time::TokenBucket>(options.qps, options.burst);
+  deps.limit_until_flow_control = options.limit_until_flow_control;
   deps.metrics = options.metrics;
   deps.credentials = config.credentials;
   return std::make_shared<Client>(

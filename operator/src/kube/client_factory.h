@@ -18,6 +18,13 @@ struct ClientOptions {
   // that writes several children per object, so tfws defaults to 20 / 30.
   double qps = 20;  // --kube-api-qps; <= 0 turns client-side limiting off
   int burst = 30;   // --kube-api-burst
+  // Only until the API server shows it runs API Priority and Fairness (its
+  // answers carry X-Kubernetes-PF-* headers, as in every supported
+  // Kubernetes): the server then paces the client, queueing what it cannot
+  // take and answering 429 + Retry-After (honoured), and the caller's own
+  // concurrency bounds what is in flight (--kube-api-qps=auto, the operator's
+  // default; see docs/client.md).
+  bool limit_until_flow_control = false;
   observe::RequestMetrics* metrics = nullptr;  // not owned; must outlive the client
   RetryPolicy retry;
   // Whole-call deadline of every request but watches, retries included.

@@ -49,6 +49,18 @@ RetryingTransport::RetryingTransport(std::shared_ptr<Transport> inner, RetryPoli
   if (!deps_.random) deps_.random = time::DefaultRandomSource();
 }
 
+time::TokenBucket* RetryingTransport::Limiter() const {
+  if (deps_.limit_until_flow_control && server_paces_.load(std::memory_order_relaxed)) return nullptr;
+  return deps_.rate_limiter.get();
+}
+
+void RetryingTransport::NoteFlowControl(const HttpResponse& response) {
+  if (deps_.limit_until_flow_control && !server_paces_.load(std::memory_order_relaxed) &&
+      response.headers.contains("x-kubernetes-pf-flowschema-uid")) {
+    server_paces_.store(true, std::memory_order_relaxed);
+  }
+}
+
 void RetryingTransport::Report(const HttpRequest& request, int code, time::Duration took) const {
   if (deps_.metrics)
     deps_.metrics->RequestDone(request.method, metrics_host_, code, observe::Seconds(took));
@@ -72,8 +84,8 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
   time::Backoff backoff(policy_.initial_backoff, policy_.max_backoff, policy_.jitter, deps_.random);
   auto next_backoff = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(backoff.Next()); };
   for (int attempt = 1;; ++attempt) {
-    if (deps_.rate_limiter) {
-      auto wait = deps_.rate_limiter->Reserve();
+    if (auto* limiter = Limiter()) {
+      auto wait = limiter->Reserve();
       if (has_deadline && wait >= deadline - clock_.Now())
         throw deadline_error("client-side rate limit");
       if (wait > time::Duration::zero()) clock_.SleepFor(wait, {});
@@ -89,6 +101,7 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
     try {
       HttpResponse response = inner_->Send(attempt_request);
       Report(request, response.status, clock_.Now() - attempt_start);
+      NoteFlowControl(response);
       if (response.status == 401 && !refreshed_credentials && deps_.credentials &&
           deps_.credentials->Invalidate()) {
         refreshed_credentials = true;
@@ -128,7 +141,7 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
 HttpResponse RetryingTransport::Stream(const HttpRequest& request, const ChunkHandler& on_chunk,
                                        std::stop_token stop) {
   for (bool refreshed = false;;) {
-    if (deps_.rate_limiter && !deps_.rate_limiter->Acquire(stop)) return HttpResponse{};
+    if (auto* limiter = Limiter(); limiter != nullptr && !limiter->Acquire(stop)) return HttpResponse{};
     const auto start = clock_.Now();
     HttpResponse response;
     try {
@@ -138,6 +151,7 @@ HttpResponse RetryingTransport::Stream(const HttpRequest& request, const ChunkHa
       throw;
     }
     Report(request, response.status, clock_.Now() - start);
+    NoteFlowControl(response);
     if (response.status == 401 && !refreshed && deps_.credentials &&
         deps_.credentials->Invalidate()) {
       refreshed = true;

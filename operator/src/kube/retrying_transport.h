@@ -3,7 +3,11 @@
 // unit-tested with a scripted transport and a fake clock.
 //
 // Guarantees of Send():
-//  - every attempt first takes a token from the rate limiter (if any);
+//  - every attempt first takes a token from the rate limiter (if any), unless
+//    deps.limit_until_flow_control is set and an earlier answer carried the API
+//    server's Priority and Fairness headers (X-Kubernetes-PF-FlowSchema-UID):
+//    from then on the server paces this client (it queues what it cannot take
+//    now and answers 429 with Retry-After, honoured below);
 //  - request.deadline bounds the WHOLE call, retries and waits included; each
 //    attempt gets what is left of it;
 //  - 429 is retried for every verb (the server did not process the request),
@@ -24,6 +28,7 @@
 // Thread-safe when the inner transport, credentials and metrics are.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -48,6 +53,9 @@ class RetryingTransport final : public Transport {
  public:
   struct Dependencies {
     std::shared_ptr<time::TokenBucket> rate_limiter;  // null = unlimited
+    // The rate limiter stands aside for good once the server shows it runs
+    // API Priority and Fairness (see Send()).
+    bool limit_until_flow_control = false;
     observe::RequestMetrics* metrics = nullptr;     // null = not reported
     std::shared_ptr<CredentialSource> credentials;  // null = no 401 refresh
     time::Clock* clock = nullptr;                   // null = time::SystemClock
@@ -63,12 +71,16 @@ class RetryingTransport final : public Transport {
 
  private:
   void Report(const HttpRequest& request, int code, time::Duration took) const;
+  // The rate limiter to wait for now (null once the server paces this client).
+  time::TokenBucket* Limiter() const;
+  void NoteFlowControl(const HttpResponse& response);
 
   std::shared_ptr<Transport> inner_;
   RetryPolicy policy_;
   Dependencies deps_;
   time::Clock& clock_;
   std::string metrics_host_;
+  std::atomic<bool> server_paces_{false};
 };
 
 }  // namespace tfws::kube

@@ -158,8 +158,10 @@ def check_deployment(docs, values, release_ns):
            and f"--leader-election-id={le['id']}" in args)
     expect("flags: log format and level from values",
            f"--log-format={values['logging']['format']}" in args and f"--log-level={values['logging']['level']}" in args)
+    qps = values["kubeApi"]["qps"]  # "auto" or a number
     expect("flags: kube API qps and burst from values",
-           f"--kube-api-qps={values['kubeApi']['qps']:g}" in args and f"--kube-api-burst={values['kubeApi']['burst']}" in args)
+           f"--kube-api-qps={qps if isinstance(qps, str) else format(qps, 'g')}" in args
+           and f"--kube-api-burst={values['kubeApi']['burst']}" in args)
     known = ("--config=", "--workers=", "--metrics-bind-address=", "--health-probe-bind-address=",
              "--watch-namespaces=", "--leader-elect", "--leader-election-namespace=", "--leader-election-id=",
              "--log-format=", "--log-level=", "--loki-url=", "--loki-tenant=", "--loki-labels=",

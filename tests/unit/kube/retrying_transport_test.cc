@@ -190,6 +190,30 @@ TEST_F(RetryingTransportTest, EveryAttemptWaitsForTheRateLimiter) {
   EXPECT_EQ(std::chrono::duration_cast<milliseconds>(clock_.slept()), milliseconds(200));
 }
 
+TEST_F(RetryingTransportTest, TheRateLimiterStandsAsideOnceTheServerShowsPriorityAndFairness) {
+  auto limiter = std::make_shared<time::TokenBucket>(10, 1, clock_);
+  inner_->Push(200);  // an answer without flow-control headers: still limited
+  inner_->Push(200, "{}", {{"x-kubernetes-pf-flowschema-uid", "fs-1"}, {"x-kubernetes-pf-prioritylevel-uid", "pl-1"}});
+  for (int i = 0; i < 5; ++i) inner_->Push(200);
+  RetryingTransport::Dependencies deps;
+  deps.clock = &clock_;
+  deps.rate_limiter = limiter;
+  deps.limit_until_flow_control = true;
+  RetryingTransport transport(inner_, {}, deps);
+  for (int i = 0; i < 7; ++i) transport.Send(Get());
+  // The first token was free (burst 1), the second waited 100 ms; the second answer carried the
+  // headers, so the five after it did not wait at all.
+  EXPECT_EQ(std::chrono::duration_cast<milliseconds>(clock_.slept()), milliseconds(100));
+}
+
+TEST_F(RetryingTransportTest, WithoutLimitUntilFlowControlTheLimitHoldsWhateverTheServerSays) {
+  auto limiter = std::make_shared<time::TokenBucket>(10, 1, clock_);
+  for (int i = 0; i < 3; ++i) inner_->Push(200, "{}", {{"x-kubernetes-pf-flowschema-uid", "fs-1"}});
+  auto transport = Make({}, limiter);
+  for (int i = 0; i < 3; ++i) transport.Send(Get());
+  EXPECT_EQ(std::chrono::duration_cast<milliseconds>(clock_.slept()), milliseconds(200));
+}
+
 TEST_F(RetryingTransportTest, BackoffDoublesUpToTheCap) {
   for (int i = 0; i < 6; ++i) inner_->Push(503);
   inner_->Push(200);
