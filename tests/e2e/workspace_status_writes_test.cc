@@ -27,8 +27,8 @@ TEST_F(WorkspaceStatusWrites, ACreateStormCostsAtMostOneStatusPatchPerPhase) {
   // Measured: all ten Running within ~8 s of the last create on testenv.
   for (int i = 0; i < kCount; ++i) ExpectPhase("storm-" + std::to_string(i), "Running", seconds(30));
   ASSERT_FALSE(HasFailure());
-  // A deferred progress step would come back within 5 s (kProgressWriteInterval): wait it out.
-  std::this_thread::sleep_for(seconds(6));
+  // A deferred progress step would come back within 15 s (kProgressWriteInterval): wait it out.
+  std::this_thread::sleep_for(seconds(16));
 
   std::map<std::string, int> status_patches;
   for (const auto& w : OperatorWritesSince(mark)) {

@@ -36,6 +36,8 @@ PodView ViewPod(const nlohmann::json* pod) {
     if (!v.scheduled) {
       v.unschedulable = c->value("reason", "") == "Unschedulable";
       v.schedule_message = c->value("message", "");
+      v.waiting_for_claims =
+          v.unschedulable && v.schedule_message.find("unbound immediate PersistentVolumeClaims") != std::string::npos;
     }
   } else {
     v.scheduled = !v.node.empty();

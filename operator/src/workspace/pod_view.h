@@ -17,6 +17,10 @@ struct PodView {
   bool scheduled = false;      // PodScheduled=True
   bool unschedulable = false;  // PodScheduled=False, reason Unschedulable
   std::string schedule_message;  // the scheduler's own words, e.g. "0/5 nodes are available: ..."
+  // Unschedulable only because its PersistentVolumeClaims are not bound yet
+  // (the scheduler's "pod has unbound immediate PersistentVolumeClaims"): the
+  // normal state of a new Pod while its volumes are provisioned or bound.
+  bool waiting_for_claims = false;
   bool ready = false;          // Ready=True
   bool failed = false;         // phase Failed/Succeeded: the pod will never run again
   // A container stuck waiting (ImagePullBackOff, ErrImagePull, CrashLoopBackOff,

@@ -44,6 +44,11 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
             {std::string(condition::kReady), false, false, "PodFailed",
              "pod " + ws.name + " ended (phase " + pod.phase + "); it is recreated with backoff"}};
   }
+  if (!pod.scheduled && pod.waiting_for_claims) {
+    return {phase::kPending,
+            {std::string(condition::kReady), false, false, "WaitingForClaims",
+             "pod " + ws.name + " waits for its PersistentVolumeClaims to be bound (see StorageReady)"}};
+  }
   if (!pod.scheduled) {
     std::string message = pod.unschedulable ? "pod " + ws.name + " cannot be scheduled: " + pod.schedule_message
                                             : "pod " + ws.name + " is waiting for a node";
@@ -74,6 +79,9 @@ Condition DecideScheduled(const Workspace& ws, const EffectiveSettings& settings
   const PodView& pod = seen.pod;
   if (!pod.exists || pod.terminating) return {type, false, false, "PodNotCreated", "no pod yet"};
   if (pod.scheduled) return {type, true, false, "Scheduled", "pod " + ws.name + " is on node " + pod.node};
+  if (pod.waiting_for_claims) {
+    return {type, false, false, "WaitingForClaims", "the scheduler waits for the pod's claims to be bound"};
+  }
   if (pod.unschedulable) {
     std::string message = pod.schedule_message;
     if (!settings.gpu.node_requirement.is_null()) message += " (" + settings.gpu.message + ")";

@@ -53,6 +53,19 @@ TEST(ViewPod, ReportsTheSchedulersReasonForAnUnschedulablePod) {
   EXPECT_NE(v.schedule_message.find("Insufficient nvidia.com/mig-1g.10gb"), std::string::npos);
 }
 
+TEST(ViewPod, TellsWaitingForClaimsFromOtherUnschedulablePods) {
+  // The scheduler's words while the Pod's claims are not bound yet (every new workspace in a storm).
+  const Json waiting = Json::parse(R"({"metadata":{"name":"a"},"status":{"phase":"Pending",
+    "conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable",
+    "message":"0/11 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/11 nodes are available: 11 Preemption is not helpful for scheduling."}]}})");
+  EXPECT_TRUE(ViewPod(&waiting).waiting_for_claims);
+  const Json full = Json::parse(R"({"metadata":{"name":"a"},"status":{"phase":"Pending",
+    "conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable",
+    "message":"0/5 nodes are available: 5 Insufficient nvidia.com/gpu."}]}})");
+  EXPECT_FALSE(ViewPod(&full).waiting_for_claims);
+  EXPECT_TRUE(ViewPod(&full).unschedulable);
+}
+
 TEST(ViewPod, ReportsReadyRunningPodAndIgnoresContainerCreating) {
   const Json pod = Json::parse(R"({"metadata":{"name":"a"},"spec":{"nodeName":"gpu-a100-0"},
     "status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"},
