@@ -12,6 +12,8 @@
                                             bytes [FROM, TO) of the audit log, by verb and resource,
                                             per workspace (divided by N)
   scale_tool.py writes LOG FROM TO       -> the operator's writes in that range, one line each
+  scale_tool.py status-steps N < TRACE   -> what each status version of the storm said (phase and
+                                            condition reasons), from a kubectl watch of the workspaces
 """
 import calendar
 import collections
@@ -173,6 +175,41 @@ def writes(path, start, end):
                   (ev.get("responseStatus") or {}).get("code"))
 
 
+def status_steps(trace, n):
+    """What each status write of the storm said: a table of (phase, Ready reason, Scheduled reason,
+    StorageReady reason) steps, from `kubectl get tfworkspaces -w --output-watch-events -o json`."""
+    last, steps = {}, collections.Counter()
+    for ev in _json_stream(trace):
+        obj = ev.get("object") or {}
+        meta = obj.get("metadata") or {}
+        key = meta.get("namespace", "") + "/" + meta.get("name", "")
+        status = obj.get("status") or {}
+        reasons = {c.get("type"): c.get("reason", "") for c in status.get("conditions") or []}
+        step = (status.get("phase", "-"), reasons.get("Ready", "-"), reasons.get("Scheduled", "-"),
+                reasons.get("StorageReady", "-"))
+        if status and last.get(key) != status:
+            steps[step] += 1
+        last[key] = status
+    print("| phase | Ready | Scheduled | StorageReady | status versions | per workspace |")
+    print("|---|---|---|---|---:|---:|")
+    for step, c in sorted(steps.items(), key=lambda kv: -kv[1]):
+        print("| %s | %s | %s | %s | %d | %.2f |" % (*step, c, c / n))
+
+
+def _json_stream(text):
+    decoder, i = json.JSONDecoder(), 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return
+        try:
+            value, i = decoder.raw_decode(text, i)
+        except ValueError:
+            return  # the watch was killed mid-object
+        yield value
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "nodes" and len(argv) == 3:
@@ -185,6 +222,8 @@ def main(argv):
         print(*last_ready(float(argv[2]), json.load(sys.stdin)))
     elif cmd == "audit" and len(argv) == 6:
         audit_table(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+    elif cmd == "status-steps" and len(argv) == 3:
+        status_steps(sys.stdin.read(), int(argv[2]))
     elif cmd == "writes" and len(argv) == 5:
         writes(argv[2], int(argv[3]), int(argv[4]))
     else:
