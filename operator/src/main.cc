@@ -26,7 +26,7 @@
 #include "observe/prometheus_metrics.h"
 #include "observe/workspace_metrics.h"
 #include "operator_runtime.h"
-#include "runtime/malloc_arenas.h"
+#include "runtime/malloc_tuning.h"
 #include "workspace/controller.h"
 #include "workspace/manifest.h"
 #include "workspace/operator_config.h"
@@ -179,7 +179,7 @@ int Render(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tfws::runtime::CapMallocArenas(2);  // before any thread starts (malloc_arenas.h)
+  tfws::runtime::CapMallocArenas(2);  // before any thread starts (malloc_tuning.h)
   Flags flags;
   DefineFlags(flags);
   std::vector<std::string> positional;

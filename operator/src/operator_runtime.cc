@@ -20,6 +20,8 @@
 #include "runtime/event_recorder.h"
 #include "runtime/leader_election.h"
 #include "runtime/lease_client.h"
+#include "runtime/malloc_tuning.h"
+#include "time/clock.h"
 #include "workspace/controller.h"
 
 namespace tfws {
@@ -192,6 +194,11 @@ int RunOperator(const OperatorRuntimeOptions& options) {
 
   std::stop_source stop;
   std::jthread signal_thread([&](std::stop_token done) { WaitForSignal(signals, stop, done); });
+  // After a burst of work (a create storm, a relist) glibc keeps the freed
+  // pages mapped; hand them back every half minute (malloc_tuning.h).
+  std::jthread memory_returner([](std::stop_token done) {
+    while (time::SystemClock::Instance().SleepFor(std::chrono::seconds(30), done)) runtime::ReturnFreedMemory();
+  });
 
   int exit_code = 0;
   if (elector) {
@@ -214,6 +221,7 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   }
   recorder.Stop();
   signal_thread.request_stop();
+  memory_returner.request_stop();
   fence.store(nullptr);  // the elector goes first: nothing writes past this point
   return exit_code;
 }

@@ -1,4 +1,4 @@
-#include "runtime/malloc_arenas.h"
+#include "runtime/malloc_tuning.h"
 
 #include <cstdlib>
 
@@ -16,6 +16,12 @@ int CapMallocArenas(int arenas) {
   if (arenas > 0 && mallopt(M_ARENA_MAX, arenas) == 1) return arenas;
 #endif
   return 0;
+}
+
+void ReturnFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 }  // namespace tfws::runtime
