@@ -16,12 +16,18 @@ import sys
 import yaml
 
 # Grants the operator needs although no request of its own shows them: (group, resource, verb) -> why.
-# Each must still be granted by the chart (a stale entry fails too).
+# Each must still be granted by the chart (a stale entry fails too). Both are checks of the
+# OwnerReferencesPermissionEnforcement admission plugin (OpenShift, hardened clusters), which asks the
+# authorizer without a request the audit log records. Verified by hand on testenv with
+# TFWS_TESTENV_APISERVER_EXTRA_ARGS=--enable-admission-plugins=OwnerReferencesPermissionEnforcement:
+# without either, ControllerChildPaths.EditsPatchChildrenInPlace... fails.
 AUTHORIZED_WITHOUT_A_REQUEST = {
     ("tfws.io", "tfworkspaces/finalizers", "update"):
-        "where the OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift, hardened "
-        "clusters), setting blockOwnerDeletion on a child's ownerReference to its TFWorkspace needs it; "
-        "the plugin asks the authorizer, which the audit log does not record",
+        "setting blockOwnerDeletion on a child's ownerReference to its TFWorkspace (every create) needs it "
+        "where the OwnerReferencesPermissionEnforcement admission plugin runs",
+    ("", "persistentvolumeclaims", "delete"):
+        "changing a claim's ownerReference (reclaimPolicy Retain <-> Delete, a patch) needs it where the "
+        "OwnerReferencesPermissionEnforcement admission plugin runs",
 }
 
 # list on a resource the operator watches: its informers fill the cache with one streaming list (a

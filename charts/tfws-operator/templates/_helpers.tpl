@@ -104,7 +104,9 @@ or by one Role per watched namespace. Each rule says why it is needed.
 # when a create meets AlreadyExists or a name is held by someone else's object, and the user's
 # Secrets and claims a spec refers to. create; patch = server-side apply of a changed spec or of a
 # child someone edited. The Pod is never patched (a changed spec waits for a restart: delete,
-# create); claims and NetworkPolicies are never deleted by the operator (garbage collection does).
+# create); NetworkPolicies are never deleted by the operator (garbage collection does). Claims are
+# not deleted by it either, but where the OwnerReferencesPermissionEnforcement admission plugin runs,
+# changing a claim's ownerReference (reclaimPolicy Retain <-> Delete) needs delete on it.
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch", "create", "delete"]
@@ -113,7 +115,7 @@ or by one Role per watched namespace. Each rule says why it is needed.
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]

@@ -48,7 +48,7 @@ NAMESPACED_RULES = {
     ("tfws.io", "tfworkspaces/finalizers"): {"update"},
     ("", "pods"): {"get", "list", "watch", "create", "delete"},
     **{("", r): {"get", "list", "watch", "create", "patch", "delete"} for r in ("services", "secrets")},
-    ("", "persistentvolumeclaims"): {"get", "list", "watch", "create", "patch"},
+    ("", "persistentvolumeclaims"): {"get", "list", "watch", "create", "patch", "delete"},
     ("networking.k8s.io", "ingresses"): {"get", "list", "watch", "create", "patch", "delete"},
     ("networking.k8s.io", "networkpolicies"): {"get", "list", "watch", "create", "patch"},
     ("events.k8s.io", "events"): {"create", "patch"},
