@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
@@ -111,18 +110,15 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   copts.burst = options.burst;
   copts.limit_until_flow_control = options.qps_until_flow_control;
   copts.metrics = &request_metrics;
-  // Fencing: with leader election every write asks the elector first, so a
-  // replica that lost its Lease (or was frozen past it) writes nothing more,
-  // whatever its workers are doing. Its identity is in the User-Agent, so the
-  // audit log tells replicas apart.
-  std::atomic<const runtime::LeaderElector*> fence{nullptr};
+  // Fencing: with leader election every write needs the elector's open term
+  // (kube/write_fence.h), so a replica that lost its Lease (or was frozen past
+  // it) starts no write and its writes in flight are cancelled, whatever its
+  // workers are doing. Its identity is in the User-Agent, so the audit log
+  // tells replicas apart.
   const std::string identity = options.leader_elect ? CandidateIdentity() : "";
   if (options.leader_elect) {
     copts.user_agent = std::string("tfws-operator/") + TFWS_VERSION + " (" + identity + ")";
-    copts.may_write = [&fence] {
-      const runtime::LeaderElector* elector = fence.load();
-      return elector != nullptr && elector->MayWrite();
-    };
+    copts.fence = std::make_shared<kube::WriteFence>();
   }
   auto client = kube::MakeClient(cluster, copts);
   log.Info("tfws-operator starting",
@@ -157,7 +153,7 @@ int RunOperator(const OperatorRuntimeOptions& options) {
     // hung apiserver then gives up in time for the elector to stop leading before the lease
     // (15 s) expires — worst case renew deadline + 2 x retry period = 14 s.
     kube::ClientOptions lease_copts = copts;
-    lease_copts.may_write = nullptr;  // the Lease itself is how we stay leader
+    lease_copts.fence = nullptr;  // the Lease itself is how we stay leader
     lease_copts.request_deadline = std::chrono::duration_cast<std::chrono::milliseconds>(lcfg.retry_period);
     lease_api = kube::MakeClient(cluster, lease_copts);
     leases = std::make_unique<runtime::ClientLeaseClient>(*lease_api);
@@ -165,11 +161,11 @@ int RunOperator(const OperatorRuntimeOptions& options) {
     lcfg.lease_name = options.leader_election_id;
     lcfg.identity = identity;
     lcfg.metrics = &leader_metrics;
+    lcfg.fence = copts.fence;
     lcfg.on_started_leading = [&controller](std::stop_token leading) { controller.RunWorkers(leading); };
     log.Info("campaigning for leadership",
              {{"lease", lcfg.lease_namespace + "/" + lcfg.lease_name}, {"identity", lcfg.identity}});
     elector = std::make_unique<runtime::LeaderElector>(*leases, lcfg);
-    fence.store(elector.get());
   }
 
   std::unique_ptr<observe::HealthServer> health;
@@ -222,7 +218,6 @@ int RunOperator(const OperatorRuntimeOptions& options) {
   recorder.Stop();
   signal_thread.request_stop();
   memory_returner.request_stop();
-  fence.store(nullptr);  // the elector goes first: nothing writes past this point
   return exit_code;
 }
 

@@ -2,12 +2,12 @@
 // in the retry / rate-limit / metrics policy (retrying_transport.h).
 #pragma once
 
-#include <functional>
 #include <memory>
 
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 #include "kube/retrying_transport.h"
+#include "kube/write_fence.h"
 #include "observe/machinery_metrics.h"
 
 namespace tfws::kube {
@@ -30,9 +30,10 @@ struct ClientOptions {
   // Whole-call deadline of every request but watches, retries included.
   std::chrono::milliseconds request_deadline{std::chrono::seconds(30)};
   std::string user_agent;  // default tfws-operator/<version>
-  // Fencing (write_fence.h): when set, every write attempt asks it first and
-  // is refused unsent when it says no. Empty = always write.
-  std::function<bool()> may_write;
+  // Fencing (write_fence.h): when set, a write starts only while the fence is
+  // open and is cancelled, retries and waits included, the moment its term
+  // ends. Null = always write.
+  std::shared_ptr<WriteFence> fence;
 };
 
 // Throws ConfigError when the config cannot be used (e.g. a malformed server URL).

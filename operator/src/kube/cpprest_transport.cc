@@ -97,6 +97,8 @@ class CpprestTransport final : public Transport {
     const std::optional<SteadyTime> deadline = DeadlineOf(request);
     pplx::cancellation_token_source cancel;
     bool expired = false;
+    if (request.cancel.stop_requested()) throw TransportError(Describe(request) + ": cancelled before it was sent");
+    std::stop_callback on_cancel(request.cancel, [&cancel] { cancel.cancel(); });  // at once, not at Await's next poll
     try {
       http_request message = Build(request, credentials);
       auto task =
@@ -109,7 +111,8 @@ class CpprestTransport final : public Transport {
               return out;
             });
           });
-      auto result = Await(task, deadline, std::stop_token{}, cancel, expired);
+      auto result = Await(task, deadline, request.cancel, cancel, expired);
+      if (!result && !expired) throw TransportError(Describe(request) + ": cancelled in flight");
       if (!result)
         throw TransportError(Describe(request) + ": deadline of " +
                              std::to_string(request.deadline.count()) + " ms exceeded");
@@ -117,6 +120,7 @@ class CpprestTransport final : public Transport {
     } catch (const TransportError&) {
       throw;
     } catch (const std::exception& e) {
+      if (request.cancel.stop_requested()) throw TransportError(Describe(request) + ": cancelled in flight");
       throw TransportError(Describe(request) + ": " + e.what());
     }
   }

@@ -88,8 +88,11 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
       auto wait = limiter->Reserve();
       if (has_deadline && wait >= deadline - clock_.Now())
         throw deadline_error("client-side rate limit");
-      if (wait > time::Duration::zero()) clock_.SleepFor(wait, {});
+      if (wait > time::Duration::zero()) clock_.SleepFor(wait, request.cancel);
     }
+    if (request.cancel.stop_requested())
+      throw TransportError(request.method + " " + request.path + ": cancelled" +
+                           (last_failure.empty() ? "" : " (last attempt: " + last_failure + ")"));
     HttpRequest attempt_request = request;
     if (has_deadline) {
       attempt_request.deadline = time_left();
@@ -134,7 +137,7 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request) {
       wait = next_backoff();
       if (has_deadline && wait >= time_left()) throw deadline_error(last_failure);
     }
-    clock_.SleepFor(wait, {});
+    clock_.SleepFor(wait, request.cancel);
   }
 }
 

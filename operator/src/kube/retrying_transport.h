@@ -21,7 +21,9 @@
 //    (an exec plugin re-runs), the request is sent again;
 //  - backoff is time::Backoff: initial doubling to max, each wait scaled by
 //    a random factor in [1, 1 + jitter);
-//  - every attempt is reported to metrics with its status (0 = no response).
+//  - every attempt is reported to metrics with its status (0 = no response);
+//  - request.cancel, once requested, ends every wait at once and no attempt
+//    starts after it (TransportError "cancelled").
 // Stream() shares the rate limit, 401 handling and metrics but never retries:
 // the watcher above decides how to resume a stream.
 //

@@ -28,6 +28,10 @@ struct HttpRequest {
   // True when the request may be retried safely (GET, and PUT/DELETE with a
   // resourceVersion precondition). The transport retries only those on 5xx/429.
   bool idempotent = false;
+  // Requested = abandon the exchange at once: no further attempt or wait, the
+  // connection of one in flight is closed, TransportError is thrown. The write
+  // fence sets it to its term's token (write_fence.h); empty = never.
+  std::stop_token cancel;
 };
 
 struct HttpResponse {

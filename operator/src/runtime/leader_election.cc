@@ -15,6 +15,7 @@ LeaderElector::LeaderElector(LeaseClient& leases, LeaderElectionConfig config)
     : leases_(leases),
       config_(std::move(config)),
       clock_(config_.clock ? *config_.clock : time::SystemClock::Instance()),
+      fence_(config_.fence ? config_.fence : std::make_shared<kube::WriteFence>(clock_)),
       metrics_(config_.metrics ? config_.metrics : &default_metrics_),
       log_(observe::Logger("runtime.leader").With("lease", config_.lease_namespace + "/" + config_.lease_name)) {
   if (config_.identity.empty()) throw std::invalid_argument("leader election: identity must not be empty");
@@ -36,7 +37,7 @@ LeaderElector::LeaderElector(LeaseClient& leases, LeaderElectionConfig config)
 
 LeaderElector::~LeaderElector() {
   if (leading_thread_.joinable()) {
-    leading_thread_.request_stop();
+    fence_->Close();
     leading_thread_.join();
   }
 }
@@ -55,12 +56,6 @@ bool LeaderElector::Healthy(time::Duration tolerance) const {
   if (!IsLeader()) return true;
   auto last = LastRenew();
   return last && clock_.Now() < *last + config_.lease_duration + tolerance;
-}
-
-bool LeaderElector::MayWrite() const {
-  if (!IsLeader()) return false;
-  auto last = LastRenew();
-  return last && clock_.Now() < *last + config_.renew_deadline;
 }
 
 kube::Json LeaderElector::DesiredSpec(const kube::Json& observed_spec, bool renewing) const {
@@ -146,19 +141,21 @@ bool LeaderElector::TryAcquireOrRenew() {
   return true;
 }
 
-void LeaderElector::StartLeading() {
-  leading_ = true;
+std::stop_token LeaderElector::StartLeading() {
+  leading_ = true;  // before the fence's timer waits on the clock (a fake clock's tests count on it)
   metrics_->Leading(true);
+  std::stop_token term = fence_->Open(*LastRenew() + config_.renew_deadline);
   log_.Info("started leading", {{"identity", config_.identity}});
-  leading_thread_ = std::jthread([this](std::stop_token stop) {
-    if (config_.on_started_leading) config_.on_started_leading(stop);
+  leading_thread_ = std::jthread([this, term] {
+    if (config_.on_started_leading) config_.on_started_leading(term);
   });
+  return term;
 }
 
 void LeaderElector::StopLeading() {
   leading_ = false;
   metrics_->Leading(false);
-  leading_thread_.request_stop();
+  fence_->Close();
   if (leading_thread_.joinable()) leading_thread_.join();
 }
 
@@ -190,19 +187,29 @@ LeaderElector::Outcome LeaderElector::Run(std::stop_token stop) {
   }
   if (stop.stop_requested()) return Outcome::kStopped;
 
-  StartLeading();
+  const std::stop_token term = StartLeading();
+  // The wait between renewals ends early when we are stopped or the term ends
+  // (the fence's timer ends it at the renew deadline).
+  std::stop_source wake;
+  std::stop_callback wake_on_stop(stop, [&wake] { wake.request_stop(); });
+  std::stop_callback wake_on_term(term, [&wake] { wake.request_stop(); });
   while (true) {
-    if (!clock_.SleepFor(config_.retry_period, stop)) break;
-    if (TryAcquireOrRenew()) continue;
+    clock_.SleepFor(config_.retry_period, wake.get_token());
+    if (stop.stop_requested()) break;
+    if (!term.stop_requested() && TryAcquireOrRenew() &&
+        fence_->Extend(*LastRenew() + config_.renew_deadline))
+      continue;
     std::string holder = ObservedHolder();
     bool taken = !holder.empty() && holder != config_.identity;
-    if (taken || clock_.Now() - *LastRenew() >= config_.renew_deadline) {
-      // Stop at once: workers see their stop_token before we wait for them.
+    if (taken || term.stop_requested() || clock_.Now() - *LastRenew() >= config_.renew_deadline) {
+      // Stop at once: workers and writes in flight see the term end before we wait for them.
       leading_ = false;
       metrics_->Leading(false);
-      leading_thread_.request_stop();
+      fence_->Close();
       log_.Error("lost the lease; stopped leading",
-                 {{"holder", holder}, {"renewDeadlineSeconds", Seconds(config_.renew_deadline)}});
+                 {{"holder", holder},
+                  {"cause", taken ? "another candidate holds it" : "not renewed within the renew deadline"},
+                  {"renewDeadlineSeconds", Seconds(config_.renew_deadline)}});
       if (config_.on_stopped_leading) config_.on_stopped_leading();
       StopLeading();
       return Outcome::kLostLease;

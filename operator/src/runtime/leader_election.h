@@ -6,12 +6,18 @@
 //  - the leader renews every retry_period; if no renew succeeds for
 //    renew_deadline it stops leading at once (the leading stop_token is
 //    requested, OnStoppedLeading runs) and Run returns;
+//  - fencing: each period of leadership is a term of the WriteFence
+//    (kube/write_fence.h), open until the last renewal + renew_deadline. The
+//    fence ends the term on the clock alone at that instant (even while a
+//    renewal call hangs), so the leading stop_token, the client's writes in
+//    flight and Run's own wait all stop at the renew deadline, not when the
+//    next renewal attempt gives up;
 //  - on a clean stop the leader releases the Lease (holderIdentity cleared,
 //    leaseDurationSeconds=1) so a successor takes over at its next retry.
 // Defaults: lease 15 s, renew deadline 10 s, retry 2 s.
 //
 // Run() blocks on the caller's thread; OnStartedLeading runs on a thread of
-// its own with a stop_token that is requested when leadership ends. The
+// its own with the term's stop_token, requested when leadership ends. The
 // accessors are thread-safe (for /healthz and metrics).
 #pragma once
 
@@ -27,6 +33,7 @@
 #include "observe/machinery_metrics.h"
 #include "time/backoff.h"
 #include "time/clock.h"
+#include "kube/write_fence.h"
 #include "runtime/lease_client.h"
 
 namespace tfws::runtime {
@@ -48,6 +55,8 @@ struct LeaderElectionConfig {
   time::Clock* clock = nullptr;                     // default time::SystemClock
   time::RandomSource random;                        // default time::DefaultRandomSource()
   observe::LeaderMetrics* metrics = nullptr;  // default no-op
+  // Share it with the client's writes (kube::ClientOptions::fence); default: one of its own.
+  std::shared_ptr<kube::WriteFence> fence;
 };
 
 class LeaderElector {
@@ -75,18 +84,19 @@ class LeaderElector {
   // True while leading and the last renewal is younger than the renew
   // deadline (measured on our steady clock, so a process frozen past it is
   // fenced the moment it runs again, before the elector notices).
-  bool MayWrite() const;
+  bool MayWrite() const { return IsLeader() && fence_->IsOpen(); }
 
  private:
   bool TryAcquireOrRenew();
   void Release();
-  void StartLeading();
+  std::stop_token StartLeading();
   void StopLeading();
   kube::Json DesiredSpec(const kube::Json& observed_spec, bool renewing) const;
 
   LeaseClient& leases_;
   LeaderElectionConfig config_;
   time::Clock& clock_;
+  std::shared_ptr<kube::WriteFence> fence_;
   observe::LeaderMetrics default_metrics_;
   observe::LeaderMetrics* metrics_;
   observe::Logger log_;

@@ -19,6 +19,7 @@ using kube::Json;
 class FakeLeases final : public LeaseClient {
  public:
   std::optional<Json> Get(const std::string&, const std::string&) override {
+    WaitWhileHung();
     std::lock_guard lock(mu_);
     Check();
     if (lease_.is_null()) return std::nullopt;
@@ -49,8 +50,34 @@ class FakeLeases final : public LeaseClient {
   }
   // While set, every call fails as if the API server were unreachable.
   std::atomic<bool> unreachable{false};
+  // While set, Get blocks (a hung API server) until Unhang().
+  void Hang() {
+    std::lock_guard lock(hang_mu_);
+    hung_ = true;
+  }
+  // Waits (real time, bounded) until a call is blocked by Hang().
+  bool BlockUntilHung() {
+    std::unique_lock lock(hang_mu_);
+    return hang_cv_.wait_for(lock, std::chrono::seconds(10), [this] { return blocked_ > 0; });
+  }
+  void Unhang() {
+    std::lock_guard lock(hang_mu_);
+    hung_ = false;
+    hang_cv_.notify_all();
+  }
 
  private:
+  void WaitWhileHung() {
+    std::unique_lock lock(hang_mu_);
+    if (!hung_) return;
+    ++blocked_;
+    hang_cv_.notify_all();
+    hang_cv_.wait(lock, [this] { return !hung_; });
+  }
+  int blocked_ = 0;
+  std::mutex hang_mu_;
+  std::condition_variable hang_cv_;
+  bool hung_ = false;
   void Check() {
     if (unreachable) throw kube::TransportError("connection refused");
   }
@@ -137,10 +164,10 @@ TEST(LeaderElection, LeaderRenewsEveryRetryPeriodAndOthersWait) {
   a.Start();
   ASSERT_TRUE(Eventually([&] { return a.started.load(); }));
   b.Start();
-  ASSERT_TRUE(clock.BlockUntilSleeping(2));
+  ASSERT_TRUE(clock.BlockUntilSleeping(3));  // a's renewal loop and fence timer, b's campaign
   for (int i = 0; i < 20; ++i) {  // 40 s of renewals
     clock.Advance(2s);
-    ASSERT_TRUE(clock.BlockUntilSleeping(2));
+    ASSERT_TRUE(clock.BlockUntilSleeping(3));
   }
   EXPECT_FALSE(b.started);
   EXPECT_EQ(b.elector->ObservedHolder(), "a");
@@ -155,7 +182,7 @@ TEST(LeaderElection, ACleanStopReleasesTheLeaseSoASuccessorTakesOverAtOnce) {
   a.Start();
   ASSERT_TRUE(Eventually([&] { return a.started.load(); }));
   b.Start();
-  ASSERT_TRUE(clock.BlockUntilSleeping(2));
+  ASSERT_TRUE(clock.BlockUntilSleeping(3));  // a's renewal loop and fence timer, b's campaign
   a.thread.request_stop();
   a.thread.join();
   EXPECT_EQ(a.outcome, LeaderElector::Outcome::kStopped);
@@ -163,6 +190,8 @@ TEST(LeaderElection, ACleanStopReleasesTheLeaseSoASuccessorTakesOverAtOnce) {
   EXPECT_TRUE(a.stopped_callback);
   EXPECT_EQ(leases.Spec().value("holderIdentity", ""), "");
   EXPECT_EQ(leases.Spec()["leaseDurationSeconds"], 1);
+  // a's fence timer leaves the clock once its term ended (else its deadline looks like b's).
+  ASSERT_TRUE(Eventually([&] { return clock.Waiters() <= 1; }));
   time::Duration took = AdvanceUntil(clock, 1, [&] { return b.elector->IsLeader(); });
   ASSERT_TRUE(Eventually([&] { return b.started.load(); }));
   EXPECT_TRUE(b.started);
@@ -199,7 +228,7 @@ TEST(LeaderElection, LeaderThatCannotRenewWithinTheDeadlineStopsLeadingImmediate
   a.Start();
   ASSERT_TRUE(Eventually([&] { return a.started.load(); }));
   leases.unreachable = true;
-  time::Duration took = AdvanceUntil(clock, 1, [&] { return !a.elector->IsLeader(); });
+  time::Duration took = AdvanceUntil(clock, 2, [&] { return !a.elector->IsLeader(); });
   ASSERT_TRUE(Eventually([&] { return a.done.load(); }));
   EXPECT_TRUE(a.done);
   EXPECT_EQ(a.outcome, LeaderElector::Outcome::kLostLease);
@@ -228,6 +257,30 @@ TEST(LeaderElection, WritesAreFencedTheMomentTheLastRenewalIsOlderThanTheRenewDe
   EXPECT_FALSE(a.elector->MayWrite()) << "past the renew deadline";
 }
 
+TEST(LeaderElection, ARenewalHangingPastTheRenewDeadlineStillStopsTheWorkersAtTheDeadline) {
+  time::FakeClock clock;
+  FakeLeases leases;
+  Candidate a(leases, clock, "a");
+  a.Start();
+  ASSERT_TRUE(Eventually([&] { return a.started.load(); }));
+  leases.Hang();
+  ASSERT_TRUE(clock.BlockUntilSleeping(2));
+  clock.Advance(2s);  // the renewal starts and hangs in Get
+  ASSERT_TRUE(leases.BlockUntilHung());
+  clock.Advance(8s - 1ms);
+  EXPECT_FALSE(a.leading_stopped);
+  EXPECT_TRUE(a.elector->MayWrite());
+  clock.Advance(1ms);  // the renew deadline, 10 s after the last renewal
+  EXPECT_TRUE(Eventually([&] { return a.leading_stopped.load(); }))
+      << "the workers' token (and every write in flight) stops at the deadline, not when Get returns";
+  EXPECT_FALSE(a.elector->MayWrite());
+  EXPECT_FALSE(a.done) << "Run is still inside the hung renewal";
+  leases.Unhang();
+  ASSERT_TRUE(Eventually([&] { return a.done.load(); }));
+  EXPECT_EQ(a.outcome, LeaderElector::Outcome::kLostLease) << "a renewal after the deadline does not reopen the term";
+  EXPECT_TRUE(a.stopped_callback);
+}
+
 TEST(LeaderElection, LeaderWhoseLeaseWasTakenStopsAtItsNextRenewal) {
   time::FakeClock clock;
   FakeLeases leases;
@@ -237,7 +290,7 @@ TEST(LeaderElection, LeaderWhoseLeaseWasTakenStopsAtItsNextRenewal) {
   Json stolen = *leases.Get("", "");
   stolen["spec"]["holderIdentity"] = "usurper";
   leases.Update("", stolen);
-  time::Duration took = AdvanceUntil(clock, 1, [&] { return !a.elector->IsLeader(); });
+  time::Duration took = AdvanceUntil(clock, 2, [&] { return !a.elector->IsLeader(); });
   ASSERT_TRUE(Eventually([&] { return a.done.load(); }));
   EXPECT_EQ(a.outcome, LeaderElector::Outcome::kLostLease);
   EXPECT_LE(took, 2s);
