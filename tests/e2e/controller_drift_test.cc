@@ -5,7 +5,7 @@
 // server's defaults never look like drift). An edit of the spec alone of the
 // Service, the NetworkPolicy and the Ingress is restored too: the cache keeps
 // of each only the fields the operator's field manager owns, and a field
-// changed by hand changes owner.
+// changed by hand changes owner. Owned Secrets' data: see the last test.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -22,7 +22,18 @@ namespace res = kube::resources;
 using Json = nlohmann::json;
 using std::chrono::seconds;
 
-class ControllerDrift : public ControllerTest {};
+class ControllerDrift : public ControllerTest {
+ protected:
+  // The operator writes nothing in this test's namespace for `quiet`.
+  void ExpectNoWritesFor(seconds quiet, const std::string& after) {
+    const std::uintmax_t mark = AuditLogSize();
+    std::this_thread::sleep_for(quiet);
+    auto writes = OperatorWritesSince(mark);
+    std::erase_if(writes,
+                  [&](const AuditWrite& w) { return w.uri.find("/namespaces/" + ns() + "/") == std::string::npos; });
+    EXPECT_TRUE(writes.empty()) << "writes after " << after << ":\n" << Describe(writes) << op().Tail(3000);
+  }
+};
 
 TEST_F(ControllerDrift, ADeletedServiceAndAnEditedNetworkPolicyAreRestored) {
   CreateWorkspace("drift", CpuSpec());
@@ -62,12 +73,7 @@ TEST_F(ControllerDrift, ADeletedServiceAndAnEditedNetworkPolicyAreRestored) {
             << " ms\n";
   EXPECT_EQ(Phase(GetWorkspace("drift")), "Running");
 
-  // Restored means settled: no further writes.
-  const std::uintmax_t mark = AuditLogSize();
-  std::this_thread::sleep_for(seconds(10));
-  auto writes = OperatorWritesSince(mark);
-  std::erase_if(writes, [&](const AuditWrite& w) { return w.uri.find("/namespaces/" + ns() + "/") == std::string::npos; });
-  EXPECT_TRUE(writes.empty()) << "writes after the restore:\n" << Describe(writes) << op().Tail(3000);
+  ExpectNoWritesFor(seconds(10), "the restore");  // restored means settled
 }
 
 TEST_F(ControllerDrift, ASpecOnlyEditOfEachChildIsRestored) {
@@ -111,12 +117,78 @@ TEST_F(ControllerDrift, ASpecOnlyEditOfEachChildIsRestored) {
             << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
             << " ms\n";
 
-  // Restored means settled: no further writes.
-  const std::uintmax_t mark = AuditLogSize();
-  std::this_thread::sleep_for(seconds(10));
-  auto writes = OperatorWritesSince(mark);
-  std::erase_if(writes, [&](const AuditWrite& w) { return w.uri.find("/namespaces/" + ns() + "/") == std::string::npos; });
-  EXPECT_TRUE(writes.empty()) << "writes after the restore:\n" << Describe(writes) << op().Tail(3000);
+  ExpectNoWritesFor(seconds(10), "the restore");  // restored means settled
+}
+
+// Owned Secrets' data (the cache holds only a digest of it): the generated
+// token and host key are read by the Pod at start, so a hand edit (a token
+// rotation) is kept and reported as PendingRestart/SecretChanged until a
+// restart picks it up; the authorized-keys Secret is rendered from the spec,
+// so a hand edit of its data is restored.
+TEST_F(ControllerDrift, AnEditedTokenSecretAsksForARestartAndAnEditedKeysSecretIsRestored) {
+  Json spec = CpuSpec();
+  spec["image"] = "tfws/tf29-workspace:0.1.0";
+  spec["ssh"] = {{"enabled", true},
+                 {"authorizedKeys", {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIES4Hj9D50K9uZJNC/f/+hgoMVGKob3LjjDHNMOcMVD4 a@b"}}};
+  CreateWorkspace("secret-drift", spec);
+  ExpectPhase("secret-drift", "Running");
+  ASSERT_FALSE(HasFailure());
+  const Json keys = c().Get(res::kSecrets, ns(), "secret-drift-ssh");
+  const std::string pod_uid = UidOf(c(), res::kPods, ns(), "secret-drift");
+
+  kube::PatchOptions by_hand;
+  by_hand.field_manager = "someone-by-hand";
+  const auto started = std::chrono::steady_clock::now();
+  const Json rotated = {{"token", "cm90YXRlZC1ieS1oYW5k"}};  // base64 "rotated-by-hand"
+  c().Patch(res::kSecrets, ns(), "secret-drift-token", kube::PatchType::kMerge, {{"data", rotated}}, by_hand);
+  c().Patch(res::kSecrets, ns(), "secret-drift-ssh", kube::PatchType::kMerge,
+            {{"data", {{"authorized_keys", "c3NoLXJzYSBBQUFBIG1hbGxvcnlAZXZpbAo="}}}}, by_hand);
+
+  // Measured: both seen ~100 ms after the edits (a watch event, one pass);
+  // 2 s leaves room for a pass queued behind others.
+  Json pending;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        pending = Condition(GetWorkspace("secret-drift"), "PendingRestart");
+        return pending.value("status", "") == "True";
+      },
+      seconds(2)))
+      << "no PendingRestart after the token Secret changed: " << pending.dump() << "\n" << op().Tail(2000);
+  EXPECT_EQ(pending.value("reason", ""), "SecretChanged");
+  EXPECT_NE(pending.value("message", "").find("token Secret \"secret-drift-token\" changed"), std::string::npos)
+      << pending.dump();
+  Json now;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        now = c().Get(res::kSecrets, ns(), "secret-drift-ssh");
+        return now["data"] == keys["data"];
+      },
+      seconds(2)))
+      << "the authorized-keys Secret was not restored: " << now["data"].dump() << "\n" << op().Tail(2000);
+  std::cout << "secret edits seen after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+            << " ms\n";
+  EXPECT_EQ(c().Get(res::kSecrets, ns(), "secret-drift-token")["data"], rotated) << "a rotation is the user's to make";
+  EXPECT_EQ(UidOf(c(), res::kPods, ns(), "secret-drift"), pod_uid) << "never a surprise restart";
+  EXPECT_EQ(Phase(GetWorkspace("secret-drift")), "Running");
+
+  ExpectNoWritesFor(seconds(10), "the report");  // reported means settled
+
+  // A restart picks the rotated token up: PendingRestart clears.
+  c().Patch(res::kTFWorkspaces, ns(), "secret-drift", kube::PatchType::kMerge,
+            {{"spec", {{"restartedAt", "2026-11-29T10:00:00Z"}}}});
+  // Measured: ~2 s (the old Pod deleted, the new one scheduled and started by kwok).
+  const auto restarted = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        pending = Condition(GetWorkspace("secret-drift"), "PendingRestart");
+        return pending.value("status", "") == "False" && UidOf(c(), res::kPods, ns(), "secret-drift") != pod_uid;
+      },
+      seconds(10)))
+      << "PendingRestart did not clear after the restart: " << pending.dump() << "\n" << op().Tail(2000);
+  std::cout << "PendingRestart cleared "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted).count()
+            << " ms after the restart request\n";
 }
 
 }  // namespace

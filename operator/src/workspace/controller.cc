@@ -5,6 +5,7 @@
 #include "runtime/object.h"
 #include "workspace/naming.h"
 #include "workspace/retry_schedule.h"
+#include "workspace/secret_digest.h"
 #include "workspace/workspace_types.h"
 
 namespace tfws::workspace {
@@ -15,13 +16,10 @@ using runtime::ObjectPtr;
 namespace {
 constexpr const char* kManagedBySelector = "app.kubernetes.io/managed-by=tfws-operator";
 
-// Secrets are cached without their data: the controller never reads it, and a
-// token kept in memory is a token that can leak.
+// Secrets are cached without their data: a token kept in memory is a token
+// that can leak. Only a digest of it stays, to see it change (secret_digest.h).
 kube::Json TrimSecret(kube::Json object) {
-  object = runtime::DropServerBookkeeping(std::move(object));
-  object.erase("data");
-  object.erase("stringData");
-  return object;
+  return ReplaceSecretDataByDigest(runtime::DropServerBookkeeping(std::move(object)));
 }
 }  // namespace
 

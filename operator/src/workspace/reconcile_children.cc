@@ -5,6 +5,7 @@
 #include "workspace/reconcile_pass.h"
 #include "workspace/render.h"
 #include "workspace/retry_schedule.h"
+#include "workspace/secret_digest.h"
 #include "workspace/ssh_host_keys.h"
 #include "workspace/token.h"
 #include "workspace/written_over.h"
@@ -84,12 +85,15 @@ bool Pass::Create(const kube::Resource& r, const Json& desired) {
     body["stringData"] = {{kTokenSecretKey, GenerateToken()}};
     manager = kTokenFieldManager;
   }
-  if (&r == &res::kSecrets && name == names::SshHostKeySecret(ws_)) {  // generated once, never overwritten
+  const bool is_host_key_secret = &r == &res::kSecrets && name == names::SshHostKeySecret(ws_);
+  if (is_host_key_secret) {  // generated once, never overwritten
     AddNewHostKey(body, "tfws " + ws_.namespace_ + "/" + ws_.name);
     manager = kTokenFieldManager;
   }
   try {
-    d_.client->Create(r, ws_.namespace_, body, {.field_manager = manager});
+    const Json created = d_.client->Create(r, ws_.namespace_, body, {.field_manager = manager});
+    // The Pod created later in this pass is stamped with it (the cache has not seen the Secret yet).
+    if (is_token_secret || is_host_key_secret) created_secret_digests_[name] = SecretDataDigest(created);
     log_.Info("created child", {{"kind", r.kind}, {"name", name}});
     Retries().Forget(key_, CauseOf(r, desired));
     return true;
@@ -162,14 +166,17 @@ bool Covers(const Json& have, const Json& want) {
 // Services, NetworkPolicies and Ingresses are cached with only the spec
 // fields the operator's field manager owns (runtime::OwnedFields), and a field
 // someone else changed is no longer ours, so it is missing there. Secrets are
-// cached without data: they are compared by their metadata (the spec-hash
-// annotation among it).
+// cached without data but with its digest (secret_digest.h): one rendered with
+// its data (the authorized keys) has drifted when the digests differ; the
+// generated ones (token, host key) render no data and are not restored (a
+// changed one is reported by the Pod check, reconcile_secret_digests.cc).
 bool Pass::Drifted(const Json& existing, const Json& desired) const {
   const Json& have = Meta(existing);
   const Json& want = Meta(desired);
   for (const char* field : {"labels", "annotations"}) {
     if (want.contains(field) && !Covers(have.value(field, Json::object()), want[field])) return true;
   }
+  if (desired.contains("data") && SecretDataDigest(existing) != SecretDataDigest(desired)) return true;
   return desired.contains("spec") && !Covers(existing.value("spec", Json::object()), desired["spec"]);
 }
 

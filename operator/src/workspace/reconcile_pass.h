@@ -12,6 +12,8 @@
 //                          the user's Secrets the spec refers to
 //   reconcile_pod.cc       the Pod: create, delete, restart, failure backoff,
 //                          progress deadline
+//   reconcile_secret_digests.cc  the generated Secrets a Pod was created with,
+//                          and which of them changed since (secret_digest.h)
 //   reconcile_culling.cc   idle culling and the culled-at mark
 //   reconcile_status.cc    the status patch, phase transitions (Event, log)
 //                          and workspace metrics
@@ -19,6 +21,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +78,13 @@ class Pass {
   void Refused(const kube::Resource& r, const kube::Json& desired, const kube::ApiError& e,
                const char* reason = "ChildRejected");
 
+  // ---- generated Secrets the Pod consumes (reconcile_secret_digests.cc)
+  // Stamps on `pod` the digest of each generated Secret it will read.
+  void StampOwnedSecretDigests(kube::Json& pod) const;
+  // "" when every generated Secret still has the digest `pod` was stamped
+  // with (or cannot be compared); else what changed and how to pick it up.
+  std::string ChangedOwnedSecrets(const kube::Json& pod) const;
+
   // ---- storage and referenced Secrets (reconcile_storage.cc)
   void EnsureWorkspaceClaim(const std::optional<kube::Json>& desired);
   void NotBound(const std::string& claim, const std::string& phase);
@@ -109,6 +119,8 @@ class Pass {
   observe::Logger log_;
   Observation seen_;
   ReconcileOutcome outcome_;
+  // Digests of the generated Secrets this pass created, by name (Create's answer).
+  std::map<std::string, std::string> created_secret_digests_;
 };
 
 // Forgets all this process remembers of a deleted workspace ("namespace/name"):

@@ -104,6 +104,10 @@ void Pass::EnsurePod(const Json* desired) {
         "the spec changed since pod " + ws_.name +
         " started; it keeps running unchanged until you restart it: set spec.restartedAt to the current time, "
         "or stop and start the workspace";
+  } else if (std::string changed = ChangedOwnedSecrets(*pod); !changed.empty()) {
+    seen_.pending_restart = true;
+    seen_.pending_restart_reason = "SecretChanged";
+    seen_.pending_restart_message = std::move(changed);
   }
   CheckProgressDeadline();
   if (!seen_.pod.terminating) CheckIdle(*pod);
@@ -115,8 +119,10 @@ void Pass::CreatePod(const Json& desired) {
     return;
   }
   if (StillRefused(res::kPods, desired)) return;
+  Json pod = desired;
+  StampOwnedSecretDigests(pod);
   try {
-    d_.client->Create(res::kPods, ws_.namespace_, desired, {.field_manager = kFieldManager});
+    d_.client->Create(res::kPods, ws_.namespace_, pod, {.field_manager = kFieldManager});
     log_.Info("created pod", {{"pod", names::Pod(ws_)}, {"image", settings_.image}});
     Retries().Forget(key_, CauseOf(res::kPods, desired));
     return;

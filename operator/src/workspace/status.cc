@@ -125,7 +125,7 @@ nlohmann::json ComputeStatus(const Workspace& ws, const EffectiveSettings& setti
 
   SetCondition(conditions,
                seen.pending_restart
-                   ? Condition{std::string(condition::kPendingRestart), true, false, "SpecChanged",
+                   ? Condition{std::string(condition::kPendingRestart), true, false, seen.pending_restart_reason,
                                seen.pending_restart_message}
                    : Condition{std::string(condition::kPendingRestart), false, false, "UpToDate",
                                "the pod runs the current spec"},

@@ -39,6 +39,7 @@ struct Observation {
   std::string storage_message = "all claims are bound";
   // The running Pod was rendered from an older spec (spec-hash differs).
   bool pending_restart = false;
+  std::string pending_restart_reason = "SpecChanged";  // or SecretChanged (secret_digest.h)
   std::string pending_restart_message;
   // ConfigValid=False without blocking: bad lines in the authorized keys Secret
   // (ssh_key.h AuthorizedKeysSecretProblem); "" when fine.
