@@ -132,11 +132,15 @@ or by one Role per watched namespace. Each rule says why it is needed.
   verbs: ["list", "watch"]
 {{- end }}
 
-{{/* Cluster-scoped rules: TFWorkspaceClasses are read to resolve workspaces. */}}
+{{/* Cluster-scoped rules: TFWorkspaceClasses are read to resolve workspaces, StorageClasses to order the Pod after its claim. */}}
 {{- define "tfws-operator.clusterRules" -}}
 # TFWorkspaceClasses (cluster-scoped, cached): the platform team's rules and defaults, which the
 # operator fills in and enforces before rendering a workspace.
 - apiGroups: ["tfws.io"]
   resources: ["tfworkspaceclasses"]
+  verbs: ["list", "watch"]
+# StorageClasses (cached, read only): a claim whose class binds at once gets its Pod only once Bound.
+- apiGroups: ["storage.k8s.io"]
+  resources: ["storageclasses"]
   verbs: ["list", "watch"]
 {{- end }}

@@ -42,6 +42,7 @@ const Resource kEvents{"events.k8s.io", "v1", "events", "Event", true};
 const Resource kCustomResourceDefinitions{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
                                           "CustomResourceDefinition", false};
 const Resource kTFWorkspaces{"tfws.io", "v1alpha1", "tfworkspaces", "TFWorkspace", true};
+const Resource kStorageClasses{"storage.k8s.io", "v1", "storageclasses", "StorageClass", false};
 const Resource kTFWorkspaceClasses{"tfws.io", "v1alpha1", "tfworkspaceclasses", "TFWorkspaceClass", false};
 }  // namespace resources
 

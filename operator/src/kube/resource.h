@@ -39,6 +39,7 @@ extern const Resource kLeases;
 extern const Resource kEvents;  // events.k8s.io/v1
 extern const Resource kCustomResourceDefinitions;
 extern const Resource kTFWorkspaces;  // tfws.io/v1alpha1
+extern const Resource kStorageClasses;      // storage.k8s.io/v1, cluster-scoped
 extern const Resource kTFWorkspaceClasses;  // tfws.io/v1alpha1, cluster-scoped
 }  // namespace resources
 

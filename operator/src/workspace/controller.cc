@@ -81,6 +81,8 @@ WorkspaceController::WorkspaceController(kube::Client& client, WorkspaceControll
   // A quota that changes may let a refused child in: look again at the
   // namespace's workspaces that a quota blocks (only those).
   Watch(res::kResourceQuotas, "", runtime::TrimForCache("ResourceQuota"), EnqueueWorkspacesBlockedByQuota());
+  // Whether a claim binds before its Pod exists (reconcile_storage.cc); read only.
+  Watch(res::kStorageClasses, "", runtime::TrimForCache("StorageClass"), std::make_shared<runtime::FuncEventHandler>());
   // A class change reaches every workspace (its rendered Pod changes -> PendingRestart).
   Watch(res::kTFWorkspaceClasses, "", runtime::TrimForCache("TFWorkspaceClass"), EnqueueAllWorkspaces());
 }

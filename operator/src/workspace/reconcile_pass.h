@@ -88,6 +88,9 @@ class Pass {
   // ---- storage and referenced Secrets (reconcile_storage.cc)
   void EnsureWorkspaceClaim(const std::optional<kube::Json>& desired);
   void NotBound(const std::string& claim, const std::string& phase);
+  // The claim binds without a Pod (its StorageClass's volumeBindingMode is not
+  // WaitForFirstConsumer), so its Pod is created only once it is Bound.
+  bool BindsWithoutConsumer(const kube::Json& claim) const;
   void CheckExistingClaims();
   void CheckReferencedSecrets();
 

@@ -74,7 +74,7 @@ void Pass::EnsurePod(const Json* desired) {
   if (seen_.blocker) return;  // never start a pod that cannot work
 
   if (!pod) {
-    CreatePod(*desired);
+    if (seen_.pod_waits_for_claim.empty()) CreatePod(*desired);  // else its Bound event brings us back
     return;
   }
   if (seen_.pod.terminating) return;  // its deletion event brings us back

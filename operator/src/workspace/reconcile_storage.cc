@@ -25,7 +25,10 @@ void Pass::EnsureWorkspaceClaim(const std::optional<Json>& desired) {
     if (auto live = Read(res::kPersistentVolumeClaims, name)) existing = std::make_shared<const Json>(std::move(*live));
   }
   if (!existing) {
-    if (Create(res::kPersistentVolumeClaims, *desired)) NotBound(name, "Pending");
+    if (Create(res::kPersistentVolumeClaims, *desired)) {
+      NotBound(name, "Pending");
+      if (BindsWithoutConsumer(*desired)) seen_.pod_waits_for_claim = name;
+    }
     return;
   }
   // A kept claim (reclaimPolicy Retain) has no ownerReference: it is ours when
@@ -52,6 +55,36 @@ void Pass::EnsureWorkspaceClaim(const std::optional<Json>& desired) {
   }
   const std::string phase = (*existing).value("status", Json::object()).value("phase", "Pending");
   if (phase != "Bound") NotBound(name, phase);
+  if (phase == "Pending" && BindsWithoutConsumer(*desired)) seen_.pod_waits_for_claim = name;
+}
+
+// A Pod created while its claim is still unbound is parked by the scheduler
+// as unschedulable ("pod has unbound immediate PersistentVolumeClaims") and
+// may wait there for the scheduler's periodic flush (up to 5 minutes) after
+// the claim binds: bench/scale saw create storms end minutes after the last
+// claim was Bound. So for a class that binds on its own (volumeBindingMode
+// Immediate, the default; also a class name no StorageClass has, which binds
+// static volumes of that name) the Pod waits for Bound, and the claim's watch
+// event brings the workspace back then. WaitForFirstConsumer claims bind only
+// after the scheduler placed the Pod: their Pod is created at once.
+bool Pass::BindsWithoutConsumer(const Json& claim) const {
+  const Json spec = claim.value("spec", Json::object());
+  std::string class_name;
+  if (spec.contains("storageClassName")) {
+    if (!spec["storageClassName"].is_string()) return true;
+    class_name = spec["storageClassName"].get<std::string>();
+  } else {  // the default StorageClass, set by admission when the claim was created
+    for (const auto& sc : d_.cache->List(res::kStorageClasses)) {
+      if (Annotation(*sc, "storageclass.kubernetes.io/is-default-class") == "true" ||
+          Annotation(*sc, "storageclass.beta.kubernetes.io/is-default-class") == "true") {
+        class_name = Meta(*sc).value("name", "");
+        break;
+      }
+    }
+  }
+  if (class_name.empty()) return true;
+  const auto sc = d_.cache->Get(res::kStorageClasses, "", class_name);
+  return !sc || sc->value("volumeBindingMode", "Immediate") != "WaitForFirstConsumer";
 }
 
 void Pass::NotBound(const std::string& claim, const std::string& phase) {

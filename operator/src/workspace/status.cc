@@ -30,6 +30,12 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
              "the workspace is stopped (spec.stopped: true); its storage, token and Service are kept: "
              "set spec.stopped to false to resume"}};
   }
+  if (!pod.exists && !seen.pod_waits_for_claim.empty()) {
+    return {phase::kPending,
+            {std::string(condition::kReady), false, false, "WaitingForClaims",
+             "pod " + ws.name + " is created once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
+                 "\" is bound (see StorageReady)"}};
+  }
   if (!pod.exists) {
     return {phase::kPending,
             {std::string(condition::kReady), false, false, "PodNotCreated", "creating pod " + ws.name}};

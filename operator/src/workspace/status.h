@@ -37,6 +37,10 @@ struct Observation {
   bool storage_ready = true;
   std::string storage_reason = "ClaimsBound";
   std::string storage_message = "all claims are bound";
+  // The workspace claim is Pending and its StorageClass binds at once
+  // (volumeBindingMode Immediate): the Pod is created once it is Bound, so the
+  // scheduler never parks it as unschedulable for an unbound claim. "" = no wait.
+  std::string pod_waits_for_claim;
   // The running Pod was rendered from an older spec (spec-hash differs).
   bool pending_restart = false;
   std::string pending_restart_reason = "SpecChanged";  // or SecretChanged (secret_digest.h)

@@ -54,7 +54,8 @@ NAMESPACED_RULES = {
     ("events.k8s.io", "events"): {"create", "patch"},
     ("", "resourcequotas"): {"list", "watch"},
 }
-CLUSTER_RULES = {("tfws.io", "tfworkspaceclasses"): {"list", "watch"}}
+CLUSTER_RULES = {("tfws.io", "tfworkspaceclasses"): {"list", "watch"},
+                 ("storage.k8s.io", "storageclasses"): {"list", "watch"}}
 
 
 ADMIN_ROLE = "tfws-workspace-admin"  # shipped with the admission policy: the verb set-owner, nothing else

@@ -1,0 +1,96 @@
+// The Pod waits for its claim (issue 12: create storms). A Pod created while
+// its claim is unbound is parked by the scheduler as unschedulable and may sit
+// there for its periodic flush (minutes) after the claim binds. So for a claim
+// whose StorageClass binds on its own (Immediate, or a class name with no
+// StorageClass object: static volumes of that name) the operator creates the
+// Pod only once the claim is Bound, and says so; a WaitForFirstConsumer claim
+// binds only after its Pod is placed, so that Pod is created at once.
+#include <gtest/gtest.h>
+
+#include "operator_process.h"
+#include "testenv_fixture.h"
+
+namespace tfws::e2e {
+namespace {
+
+using Json = nlohmann::json;
+using std::chrono::seconds;
+namespace res = kube::resources;
+
+const kube::Resource kStorageClasses{"storage.k8s.io", "v1", "storageclasses", "StorageClass", false};
+
+class WorkspaceClaimOrder : public ControllerTest {
+ protected:
+  void TearDown() override {
+    for (const auto& [r, name] : cluster_objects_) {
+      try {
+        c().Delete(r, "", name);
+      } catch (const std::exception&) {
+      }
+    }
+    ControllerTest::TearDown();
+  }
+
+  // A hostPath PersistentVolume of class `class_name` (as the testenv pool's).
+  void CreateVolume(const std::string& name, const std::string& class_name) {
+    c().Create(res::kPersistentVolumes, "",
+               {{"apiVersion", "v1"},
+                {"kind", "PersistentVolume"},
+                {"metadata", {{"name", name}}},
+                {"spec",
+                 {{"capacity", {{"storage", "5Gi"}}},
+                  {"accessModes", {"ReadWriteOnce"}},
+                  {"persistentVolumeReclaimPolicy", "Retain"},
+                  {"storageClassName", class_name},
+                  {"hostPath", {{"path", "/tmp/tfws-testenv-pv/" + name}}}}}});
+    cluster_objects_.emplace_back(res::kPersistentVolumes, name);
+  }
+
+  Json SpecWithClass(const std::string& class_name) {
+    Json spec = CpuSpec();
+    spec["storage"]["workspace"]["storageClassName"] = class_name;
+    return spec;
+  }
+
+  std::string ReadyReason(const std::string& name) {
+    const Json ready = Condition(GetWorkspace(name), "Ready");
+    return ready.is_object() ? ready.value("reason", "") : "";
+  }
+
+  std::vector<std::pair<kube::Resource, std::string>> cluster_objects_;
+};
+
+TEST_F(WorkspaceClaimOrder, ThePodWaitsUntilAClaimThatBindsOnItsOwnIsBound) {
+  const std::string class_name = UniqueName("e2e-late-volumes");  // no StorageClass object: binds at once
+  CreateWorkspace("claim-first", SpecWithClass(class_name));
+  // Measured: the status says why within ~1 s.
+  ASSERT_TRUE(WaitFor([&] { return ReadyReason("claim-first") == "WaitingForClaims"; }, seconds(10)))
+      << DescribeStatus(GetWorkspace("claim-first"));
+  const Json ws = GetWorkspace("claim-first");
+  EXPECT_EQ(Phase(ws), "Pending");
+  EXPECT_NE(Condition(ws, "Ready").value("message", "").find("claim-first-home"), std::string::npos)
+      << "the message names the claim: " << DescribeStatus(ws);
+  EXPECT_EQ(Condition(ws, "StorageReady").value("reason", ""), "ClaimPending") << DescribeStatus(ws);
+  EXPECT_FALSE(Exists(c(), res::kPods, ns(), "claim-first")) << "a Pod was created before its claim was bound";
+
+  CreateVolume(class_name + "-pv", class_name);  // the claim binds; its watch event brings the workspace back
+  ExpectPhase("claim-first", "Running", seconds(30));  // measured: Running ~3 s after the volume appears
+}
+
+TEST_F(WorkspaceClaimOrder, AWaitForFirstConsumerClaimGetsItsPodAtOnce) {
+  const std::string class_name = UniqueName("e2e-wffc");
+  c().Create(kStorageClasses, "",
+             {{"apiVersion", "storage.k8s.io/v1"},
+              {"kind", "StorageClass"},
+              {"metadata", {{"name", class_name}}},
+              {"provisioner", "kubernetes.io/no-provisioner"},
+              {"volumeBindingMode", "WaitForFirstConsumer"}});
+  cluster_objects_.emplace_back(kStorageClasses, class_name);
+  CreateVolume(class_name + "-pv", class_name);
+  CreateWorkspace("pod-first", SpecWithClass(class_name));
+  // The claim binds only once the scheduler placed the Pod, so the Pod must come first. Measured: Running in ~4 s.
+  ExpectPhase("pod-first", "Running", seconds(30));
+}
+
+}  // namespace
+}  // namespace tfws::e2e
