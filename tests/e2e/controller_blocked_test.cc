@@ -19,6 +19,7 @@
 
 #include "kube/api_error.h"
 #include "operator_process.h"
+#include "operator_writes.h"
 #include "testenv_fixture.h"
 
 namespace tfws::e2e {
@@ -77,14 +78,6 @@ class ControllerBlocked : public ControllerTest {
       if (e["regarding"].value("name", "") == name && e.value("reason", "") == reason) return e;
     }
     return nullptr;
-  }
-
-  // Writes by the operator whose URI is in namespace `ns`.
-  static std::vector<AuditWrite> In(const std::string& ns, std::vector<AuditWrite> writes) {
-    std::erase_if(writes, [&](const AuditWrite& w) {
-      return w.uri.find("/namespaces/" + ns + "/") == std::string::npos;
-    });
-    return writes;
   }
 
   Json ForeignObject(const std::string& kind, const std::string& api_version, const std::string& name) {
@@ -204,17 +197,18 @@ TEST_F(ControllerBlocked, EveryCauseIsInStatusRetriedSparinglyAndClearsWithoutAn
   const int window = IntFromEnv("TFWS_E2E_BLOCKED_WINDOW_SECONDS", 60);
   std::uintmax_t start = AuditLogSize();
   std::this_thread::sleep_for(seconds(window));
-  const auto writes = OperatorWritesSince(start);
-  EXPECT_EQ(In(ns(), writes).size(), 0u) << "writes for workspaces whose retry is a read:\n"
-                                         << Describe(In(ns(), writes));
-  EXPECT_EQ(In(quota_ns, writes).size(), 0u) << "writes for a workspace blocked by a quota that did not change:\n"
-                                             << Describe(In(quota_ns, writes));
+  const auto in_ns = OperatorWritesIn(ns(), start);
+  EXPECT_EQ(in_ns.size(), 0u) << "writes for workspaces whose retry is a read:\n" << Describe(in_ns);
+  const auto in_quota_ns = OperatorWritesIn(quota_ns, start);
+  EXPECT_EQ(in_quota_ns.size(), 0u) << "writes for a workspace blocked by a quota that did not change:\n"
+                                    << Describe(in_quota_ns);
   // Each of those tries is the refused Pod create itself: status and Event
   // were written once, on the transition, not again per retry.
-  EXPECT_LE(In(limit_ns, writes).size(), 5u) << Describe(In(limit_ns, writes));
-  for (const auto& w : In(limit_ns, writes)) {
+  const auto in_limit_ns = OperatorWritesIn(limit_ns, start);
+  EXPECT_LE(in_limit_ns.size(), 5u) << Describe(in_limit_ns);
+  for (const auto& w : in_limit_ns) {
     EXPECT_TRUE(w.verb == "create" && w.uri.find("/pods?") != std::string::npos)
-        << "a retry of the refused Pod wrote something else:\n" << Describe(In(limit_ns, writes));
+        << "a retry of the refused Pod wrote something else:\n" << Describe(in_limit_ns);
   }
 
   // A restart changes nothing for them either: status already says why.
@@ -224,7 +218,7 @@ TEST_F(ControllerBlocked, EveryCauseIsInStatusRetriedSparinglyAndClearsWithoutAn
   ASSERT_TRUE(op().WaitReady(seconds(60))) << op().Tail(3000);
   std::this_thread::sleep_for(seconds(10));  // the initial list's passes run within ~2 s
   for (const auto& quiet_ns : {ns(), quota_ns}) {
-    const auto after_restart = In(quiet_ns, OperatorWritesSince(start));
+    const auto after_restart = OperatorWritesIn(quiet_ns, start);
     EXPECT_EQ(after_restart.size(), 0u) << "writes in " << quiet_ns << " after a restart:\n"
                                         << Describe(after_restart) << op().Tail(2000);
   }

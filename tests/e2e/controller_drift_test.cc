@@ -13,6 +13,7 @@
 
 #include "kube/api_error.h"
 #include "operator_process.h"
+#include "operator_writes.h"
 #include "testenv_fixture.h"
 
 namespace tfws::e2e {
@@ -28,9 +29,7 @@ class ControllerDrift : public ControllerTest {
   void ExpectNoWritesFor(seconds quiet, const std::string& after) {
     const std::uintmax_t mark = AuditLogSize();
     std::this_thread::sleep_for(quiet);
-    auto writes = OperatorWritesSince(mark);
-    std::erase_if(writes,
-                  [&](const AuditWrite& w) { return w.uri.find("/namespaces/" + ns() + "/") == std::string::npos; });
+    const auto writes = OperatorWritesIn(ns(), mark);
     EXPECT_TRUE(writes.empty()) << "writes after " << after << ":\n" << Describe(writes) << op().Tail(3000);
   }
 };

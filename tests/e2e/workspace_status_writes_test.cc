@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "operator_process.h"
+#include "operator_writes.h"
 #include "testenv_fixture.h"
 
 namespace tfws::e2e {
@@ -49,8 +50,7 @@ TEST_F(WorkspaceStatusWrites, ACreateStormCostsAtMostOneStatusPatchPerPhase) {
 
   const std::uintmax_t settled = AuditLogSize();
   std::this_thread::sleep_for(seconds(6));
-  auto later = OperatorWritesSince(settled);
-  std::erase_if(later, [&](const AuditWrite& w) { return w.uri.find("/namespaces/" + ns() + "/") == std::string::npos; });
+  const auto later = OperatorWritesIn(ns(), settled);
   EXPECT_TRUE(later.empty()) << "writes once Running:\n" << Describe(later);
 }
 
