@@ -49,6 +49,13 @@ void ExpectOwnedBy(const Json& child, const Json& ws, const std::string& what) {
 
 class ControllerLifecycle : public ControllerTest {
  protected:
+  // A CpuSpec() workspace named "<prefix>-<random>", waited for until Running.
+  std::string CreateRunningWorkspace(const std::string& prefix) {
+    const std::string name = UniqueName(prefix);
+    CreateWorkspace(name, CpuSpec());
+    ExpectPhase(name, "Running", kPhaseChange);
+    return name;
+  }
   Json MakePvc(const std::string& name, const std::string& size) {
     return {{"apiVersion", "v1"},
             {"kind", "PersistentVolumeClaim"},
@@ -150,9 +157,7 @@ TEST_F(ControllerLifecycle, EveryExampleReachesItsPhaseUnderPodSecurityRestricte
 }
 
 TEST_F(ControllerLifecycle, DeletedPodServiceOrTokenSecretIsRecreated) {
-  const std::string name = UniqueName("heal");
-  CreateWorkspace(name, CpuSpec());
-  ExpectPhase(name, "Running", kPhaseChange);
+  const std::string name = CreateRunningWorkspace("heal");
   ASSERT_FALSE(HasFailure());
 
   const std::string pod_uid = UidOf(c(), res::kPods, ns(), name);
@@ -197,9 +202,7 @@ TEST_F(ControllerLifecycle, DeletedPodServiceOrTokenSecretIsRecreated) {
 }
 
 TEST_F(ControllerLifecycle, StopDeletesOnlyThePodAndResumeReusesTheSamePvc) {
-  const std::string name = UniqueName("stop");
-  CreateWorkspace(name, CpuSpec());
-  ExpectPhase(name, "Running", kPhaseChange);
+  const std::string name = CreateRunningWorkspace("stop");
   ASSERT_FALSE(HasFailure());
   const std::string pvc_uid = UidOf(c(), res::kPersistentVolumeClaims, ns(), name + "-home");
   const std::string secret_uid = UidOf(c(), res::kSecrets, ns(), name + "-token");
@@ -233,9 +236,7 @@ TEST_F(ControllerLifecycle, StopDeletesOnlyThePodAndResumeReusesTheSamePvc) {
 }
 
 TEST_F(ControllerLifecycle, SpecChangeWhileRunningSetsPendingRestartAndRestartRequestReplacesThePod) {
-  const std::string name = UniqueName("restart");
-  CreateWorkspace(name, CpuSpec());
-  ExpectPhase(name, "Running", kPhaseChange);
+  const std::string name = CreateRunningWorkspace("restart");
   ASSERT_FALSE(HasFailure());
   const std::string pod_uid = UidOf(c(), res::kPods, ns(), name);
 
