@@ -65,7 +65,7 @@ bool Pass::EnsureChild(const kube::Resource& r, const Json& desired) {
     try {
       log_.Info(outdated ? "updating child" : "restoring a child someone changed", {{"kind", r.kind}, {"name", name}});
       d_.client->Apply(r, ws_.namespace_, desired, {.field_manager = kFieldManager, .force = true});
-      LastWrites().Record(key_, child, version, d_.now());
+      LastWrites().Record(key_, child, version);
       Retries().Forget(key_, CauseOf(r, desired));
     } catch (const kube::ApiError& e) {
       Refused(r, desired, e);

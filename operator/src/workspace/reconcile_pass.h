@@ -108,8 +108,8 @@ class Pass {
 
   // ---- status, events, metrics (reconcile_status.cc)
   void WriteStatus();
-  // How long to hold back `status` (normal progress inside Pending/Starting
-  // written by this process less than kProgressWriteInterval ago); nullopt = write now.
+  // How long to hold back `status` (a step of normal progress inside
+  // Pending/Starting shown for less than kProgressWriteInterval); nullopt = write now.
   std::optional<std::chrono::seconds> ProgressWriteDelay(const kube::Json& previous, const kube::Json& status) const;
   void RecordTransitions(const kube::Json& previous, const kube::Json& status);
   void RecordMetrics(const kube::Json& status);

@@ -2,26 +2,19 @@
 
 namespace tfws::workspace {
 
-void WrittenOver::Record(const std::string& workspace, const std::string& object, const std::string& version,
-                         time::WallTime at) {
+void WrittenOver::Record(const std::string& workspace, const std::string& object, const std::string& version) {
   std::lock_guard lock(mu_);
-  writes_[workspace][object] = {version, at};
+  writes_[workspace][object] = version;
 }
 
 bool WrittenOver::CacheBehind(const std::string& workspace, const std::string& object,
                               const std::string& cached_version) const {
   if (cached_version.empty()) return false;
-  const auto last = Last(workspace, object);
-  return last && last->version == cached_version;
-}
-
-std::optional<WrittenOver::Write> WrittenOver::Last(const std::string& workspace, const std::string& object) const {
   std::lock_guard lock(mu_);
   const auto ws = writes_.find(workspace);
-  if (ws == writes_.end()) return std::nullopt;
+  if (ws == writes_.end()) return false;
   const auto it = ws->second.find(object);
-  if (it == ws->second.end()) return std::nullopt;
-  return it->second;
+  return it != ws->second.end() && it->second == cached_version;
 }
 
 void WrittenOver::ForgetWorkspace(const std::string& workspace) {

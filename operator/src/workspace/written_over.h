@@ -1,6 +1,6 @@
 // WrittenOver: for each object a workspace's pass writes (its status, each
 // child), the cached resourceVersion the last write of this process was
-// computed from, and when it was sent.
+// computed from.
 //
 // After a write the cache keeps showing the old version until the watch event
 // of the write arrives (and queues the workspace again). A pass that runs in
@@ -15,35 +15,24 @@
 
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
-
-#include "time/clock.h"  // WallTime
 
 namespace tfws::workspace {
 
 class WrittenOver {
  public:
-  struct Write {
-    std::string version;  // resourceVersion of the cached object the write was computed from
-    time::WallTime at;    // when it was sent
-  };
-
   // Records that this process wrote `object` of workspace `workspace`
-  // ("namespace/name") on top of cached `version` at `at`.
-  void Record(const std::string& workspace, const std::string& object, const std::string& version,
-              time::WallTime at);
+  // ("namespace/name") on top of cached `version`.
+  void Record(const std::string& workspace, const std::string& object, const std::string& version);
   // True when the last recorded write of `object` was computed from
   // `cached_version` (not empty): the cache has not caught up with it yet.
   bool CacheBehind(const std::string& workspace, const std::string& object, const std::string& cached_version) const;
-  // The last recorded write of `object`, nullopt when none.
-  std::optional<Write> Last(const std::string& workspace, const std::string& object) const;
   // The workspace is gone: forget every object of it.
   void ForgetWorkspace(const std::string& workspace);
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::map<std::string, Write>> writes_;  // workspace -> object -> last write
+  std::map<std::string, std::map<std::string, std::string>> writes_;  // workspace -> object -> version
 };
 
 // The process-wide memory of the reconciler. Objects: "status" for the

@@ -7,14 +7,10 @@
 namespace tfws::workspace {
 namespace {
 
-using std::chrono::seconds;
-
-const time::WallTime kT0{seconds(1000)};
-
 TEST(WrittenOver, TheCacheIsBehindUntilItShowsAnotherVersion) {
   WrittenOver w;
   EXPECT_FALSE(w.CacheBehind("ns/a", "status", "10")) << "never written: write";
-  w.Record("ns/a", "status", "10", kT0);
+  w.Record("ns/a", "status", "10");
   EXPECT_TRUE(w.CacheBehind("ns/a", "status", "10")) << "the cache still shows the version the write was computed from";
   EXPECT_FALSE(w.CacheBehind("ns/a", "status", "11")) << "the cache moved on (our write, or someone else's)";
   EXPECT_FALSE(w.CacheBehind("ns/a", "status", "")) << "no version known: nothing to compare";
@@ -22,35 +18,30 @@ TEST(WrittenOver, TheCacheIsBehindUntilItShowsAnotherVersion) {
 
 TEST(WrittenOver, ObjectsAndWorkspacesAreSeparate) {
   WrittenOver w;
-  w.Record("ns/a", "status", "10", kT0);
-  w.Record("ns/a", "Service/a", "7", kT0);
+  w.Record("ns/a", "status", "10");
+  w.Record("ns/a", "Service/a", "7");
   EXPECT_FALSE(w.CacheBehind("ns/a", "Service/a", "10"));
   EXPECT_TRUE(w.CacheBehind("ns/a", "Service/a", "7"));
   EXPECT_FALSE(w.CacheBehind("ns/ab", "status", "10")) << "another workspace (a name with the same prefix)";
   EXPECT_FALSE(w.CacheBehind("ns/a", "Service/ab", "7"));
 }
 
-TEST(WrittenOver, RemembersWhenTheLastWriteWasSent) {
+TEST(WrittenOver, OnlyTheLastWriteCounts) {
   WrittenOver w;
-  EXPECT_FALSE(w.Last("ns/a", "status"));
-  w.Record("ns/a", "status", "10", kT0);
-  w.Record("ns/a", "status", "12", kT0 + seconds(3));
-  const auto last = w.Last("ns/a", "status");
-  ASSERT_TRUE(last);
-  EXPECT_EQ(last->version, "12");
-  EXPECT_EQ(last->at, kT0 + seconds(3));
+  w.Record("ns/a", "status", "10");
+  w.Record("ns/a", "status", "12");
+  EXPECT_TRUE(w.CacheBehind("ns/a", "status", "12"));
   EXPECT_FALSE(w.CacheBehind("ns/a", "status", "10")) << "only the last write counts";
 }
 
 TEST(WrittenOver, ForgetWorkspaceDropsEveryObjectOfThatWorkspaceOnly) {
   WrittenOver w;
-  w.Record("ns/a", "status", "10", kT0);
-  w.Record("ns/a", "Service/a", "7", kT0);
-  w.Record("ns/ab", "status", "10", kT0);
+  w.Record("ns/a", "status", "10");
+  w.Record("ns/a", "Service/a", "7");
+  w.Record("ns/ab", "status", "10");
   w.ForgetWorkspace("ns/a");
   EXPECT_FALSE(w.CacheBehind("ns/a", "status", "10"));
   EXPECT_FALSE(w.CacheBehind("ns/a", "Service/a", "7"));
-  EXPECT_FALSE(w.Last("ns/a", "status"));
   EXPECT_TRUE(w.CacheBehind("ns/ab", "status", "10")) << "another workspace is kept";
 }
 
