@@ -35,7 +35,7 @@ std::shared_ptr<EventHandler> Controller::EnqueueOwner(const std::string& owner_
   auto enqueue = [queue, group = GroupOf(owner_api_version), owner_kind](const ObjectPtr& o) {
     auto owner = ControllerOf(*o);
     if (!owner || owner->kind != owner_kind || GroupOf(owner->api_version) != group) return;
-    queue->Add(MakeKey(NamespaceOf(*o), owner->name));
+    queue->Add(MakeKey(NamespaceOf(*o), owner->name), WorkQueue::Lane::kFollowUp);
   };
   handler->on_add = enqueue;
   handler->on_update = [enqueue](const ObjectPtr& old_object, const ObjectPtr& new_object) {

@@ -85,6 +85,7 @@ class Controller {
   // Handler that maps an owned object to its controlling owner's key: the
   // ownerReference with controller=true whose apiVersion group and kind match
   // (version ignored, as in controller-runtime). Objects without one are ignored.
+  // The key goes to the queue's follow-up lane (work the owner's pass started).
   std::shared_ptr<EventHandler> EnqueueOwner(const std::string& owner_api_version,
                                              const std::string& owner_kind);
 

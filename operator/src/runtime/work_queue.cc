@@ -7,14 +7,32 @@ WorkQueue::WorkQueue(time::Clock& clock, std::unique_ptr<RateLimiter> limiter, o
 
 void WorkQueue::NotifyAll() { cv_.notify_all(); }
 
-void WorkQueue::AddLocked(const std::string& key) {
-  if (shutting_down_ || dirty_.contains(key)) return;
-  dirty_.insert(key);
+void WorkQueue::AddLocked(const std::string& key, Lane lane) {
+  if (shutting_down_) return;
+  auto [it, added] = dirty_.try_emplace(key, lane);
+  if (!added) {
+    if (lane == Lane::kNew || it->second == Lane::kFollowUp) return;
+    it->second = Lane::kFollowUp;  // moves up; its kNew entry becomes stale
+    if (!processing_.contains(key)) follow_up_lane_.push_back(key);
+    return;
+  }
   metrics_->Added();
   if (processing_.contains(key)) return;  // re-queued by Done()
-  queue_.push_back(key);
+  (lane == Lane::kFollowUp ? follow_up_lane_ : new_lane_).push_back(key);
+  ++queued_;
   enqueued_at_.emplace(key, clock_.Now());
-  metrics_->DepthChanged(static_cast<long>(queue_.size()));
+  metrics_->DepthChanged(static_cast<long>(queued_));
+}
+
+std::optional<std::string> WorkQueue::PopLocked(Lane lane) {
+  auto& entries = lane == Lane::kFollowUp ? follow_up_lane_ : new_lane_;
+  while (!entries.empty()) {
+    std::string key = std::move(entries.front());
+    entries.pop_front();
+    const auto it = dirty_.find(key);
+    if (it != dirty_.end() && it->second == lane && !processing_.contains(key)) return key;
+  }
+  return std::nullopt;
 }
 
 void WorkQueue::PromoteDueLocked() {
@@ -23,21 +41,21 @@ void WorkQueue::PromoteDueLocked() {
     std::string key = waiting_by_time_.begin()->second;
     waiting_by_time_.erase(waiting_by_time_.begin());
     waiting_.erase(key);
-    AddLocked(key);
+    AddLocked(key, Lane::kFollowUp);
   }
 }
 
-void WorkQueue::Add(const std::string& key) {
+void WorkQueue::Add(const std::string& key, Lane lane) {
   {
     std::lock_guard lock(mu_);
     PromoteDueLocked();
-    AddLocked(key);
+    AddLocked(key, lane);
   }
   NotifyAll();
 }
 
 void WorkQueue::AddAfter(const std::string& key, time::Duration delay) {
-  if (delay <= time::Duration::zero()) return Add(key);
+  if (delay <= time::Duration::zero()) return Add(key, Lane::kFollowUp);
   {
     std::lock_guard lock(mu_);
     if (shutting_down_) return;
@@ -69,15 +87,17 @@ std::optional<std::string> WorkQueue::Get(std::stop_token stop) {
   while (true) {
     PromoteDueLocked();
     if (shutting_down_ || stop.stop_requested()) return std::nullopt;
-    if (!queue_.empty()) break;
+    if (queued_ > 0) break;
     time::TimePoint deadline = waiting_by_time_.empty() ? time::TimePoint::max() : waiting_by_time_.begin()->first;
     std::uint64_t generation = waiting_generation_;
     clock_.WaitUntil(lock, cv_, deadline, stop, [&] {
-      return !queue_.empty() || shutting_down_ || waiting_generation_ != generation;
+      return queued_ > 0 || shutting_down_ || waiting_generation_ != generation;
     });
   }
-  std::string key = std::move(queue_.front());
-  queue_.pop_front();
+  std::optional<std::string> next = PopLocked(Lane::kFollowUp);
+  if (!next) next = PopLocked(Lane::kNew);
+  std::string key = std::move(*next);  // queued_ > 0: one lane holds a live entry
+  --queued_;
   time::TimePoint now = clock_.Now();
   dirty_.erase(key);
   processing_[key] = now;
@@ -86,7 +106,7 @@ std::optional<std::string> WorkQueue::Get(std::stop_token stop) {
     metrics_->Dequeued(now - added->second);
     enqueued_at_.erase(added);
   }
-  metrics_->DepthChanged(static_cast<long>(queue_.size()));
+  metrics_->DepthChanged(static_cast<long>(queued_));
   return key;
 }
 
@@ -97,10 +117,11 @@ void WorkQueue::Done(const std::string& key) {
     if (it == processing_.end()) return;
     metrics_->Done(clock_.Now() - it->second);
     processing_.erase(it);
-    if (dirty_.contains(key) && !shutting_down_) {
-      queue_.push_back(key);
+    if (const auto dirty = dirty_.find(key); dirty != dirty_.end() && !shutting_down_) {
+      (dirty->second == Lane::kFollowUp ? follow_up_lane_ : new_lane_).push_back(key);
+      ++queued_;
       enqueued_at_.emplace(key, clock_.Now());
-      metrics_->DepthChanged(static_cast<long>(queue_.size()));
+      metrics_->DepthChanged(static_cast<long>(queued_));
     }
   }
   NotifyAll();
@@ -130,7 +151,7 @@ bool WorkQueue::ShuttingDown() const {
 std::size_t WorkQueue::Len() {
   std::lock_guard lock(mu_);
   PromoteDueLocked();
-  return queue_.size();
+  return queued_;
 }
 
 std::size_t WorkQueue::DelayedLen() {

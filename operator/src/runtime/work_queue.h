@@ -5,7 +5,15 @@
 //    being processed is queued again when that worker calls Done();
 //  - AddAfter(key, d) makes the key ready at now+d; when a key is delayed
 //    several times, the earliest time wins;
-//  - AddRateLimited asks the RateLimiter for the delay; Forget clears it.
+//  - AddRateLimited asks the RateLimiter for the delay; Forget clears it;
+//  - two lanes: a key added with Lane::kFollowUp (an event on what a key's
+//    earlier pass created, a retry or progress check falling due) is handed
+//    out before any key of Lane::kNew (a new or edited object), FIFO within a
+//    lane; a queued kNew key added again as kFollowUp moves up. In a create
+//    storm this finishes workspaces already started (their claim bound: create
+//    the Pod) before starting the next thousand, so the scheduler's work
+//    overlaps the operator's instead of trailing it. Within a lane nothing
+//    starves; kNew keys wait only while follow-ups are ready.
 //
 // Thread-safe; any number of producers and workers. Time comes from a time::Clock
 // (delayed keys are promoted lazily by whichever call next holds the lock, so
@@ -25,7 +33,6 @@
 #include <stop_token>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "observe/machinery_metrics.h"
 #include "time/clock.h"
@@ -35,13 +42,16 @@ namespace tfws::runtime {
 
 class WorkQueue {
  public:
+  enum class Lane { kNew, kFollowUp };
+
   // metrics may be null (no-op). The clock must outlive the queue.
   WorkQueue(time::Clock& clock, std::unique_ptr<RateLimiter> limiter, observe::QueueMetrics* metrics = nullptr);
   explicit WorkQueue(time::Clock& clock) : WorkQueue(clock, DefaultControllerRateLimiter(clock)) {}
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
-  void Add(const std::string& key);
+  void Add(const std::string& key, Lane lane = Lane::kNew);
+  // Delayed keys join Lane::kFollowUp when they fall due.
   void AddAfter(const std::string& key, time::Duration delay);
   void AddRateLimited(const std::string& key);
   void Forget(const std::string& key);
@@ -66,7 +76,10 @@ class WorkQueue {
   void ReportInProgress();
 
  private:
-  void AddLocked(const std::string& key);
+  void AddLocked(const std::string& key, Lane lane);
+  // Takes the next key of `lane` still queued in it (entries of keys that
+  // moved up or were taken are skipped); nullopt when the lane is empty.
+  std::optional<std::string> PopLocked(Lane lane);
   void PromoteDueLocked();
   void NotifyAll();
 
@@ -77,8 +90,12 @@ class WorkQueue {
 
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::deque<std::string> queue_;
-  std::unordered_set<std::string> dirty_;
+  std::deque<std::string> new_lane_;        // may hold stale entries (see PopLocked)
+  std::deque<std::string> follow_up_lane_;  // may hold stale entries
+  std::size_t queued_ = 0;                  // keys ready to be taken
+  // Keys added and not yet taken (or taken and added again while processing),
+  // with the lane they go to.
+  std::unordered_map<std::string, Lane> dirty_;
   std::unordered_map<std::string, time::TimePoint> processing_;  // key -> started
   std::unordered_map<std::string, time::TimePoint> enqueued_at_;
   std::unordered_map<std::string, time::TimePoint> waiting_;      // key -> ready at

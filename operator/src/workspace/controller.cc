@@ -113,7 +113,10 @@ std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspaceOfCh
     if (!o) return;
     const auto labels = (*o)["metadata"].value("labels", kube::Json::object());
     const std::string workspace = labels.value(kWorkspaceLabel, "");
-    if (!workspace.empty()) controller_->queue().Add(runtime::MakeKey(runtime::NamespaceOf(*o), workspace));
+    if (!workspace.empty()) {
+      controller_->queue().Add(runtime::MakeKey(runtime::NamespaceOf(*o), workspace),
+                               runtime::WorkQueue::Lane::kFollowUp);
+    }
   };
   handler->on_add = enqueue;
   handler->on_update = [enqueue](const ObjectPtr&, const ObjectPtr& o) { enqueue(o); };
@@ -143,7 +146,7 @@ std::shared_ptr<runtime::EventHandler> WorkspaceController::EnqueueWorkspacesBlo
       if (!BlockedByQuota(*ws)) continue;
       const std::string key = runtime::KeyOf(*ws);
       Retries().RetryNowBlockedBy(key, "QuotaExceeded", std::chrono::system_clock::now());
-      controller_->queue().Add(key);
+      controller_->queue().Add(key, runtime::WorkQueue::Lane::kFollowUp);
     }
   };
   // A quota that changes (its usage, its limits) or goes away may let a child

@@ -67,6 +67,60 @@ TEST_F(WorkQueueTest, TwoWorkersNeverHoldTheSameKey) {
   EXPECT_EQ(queue.Get(), "a");
 }
 
+using Lane = WorkQueue::Lane;
+
+TEST_F(WorkQueueTest, FollowUpKeysAreHandedOutBeforeNewOnesFifoWithinEachLane) {
+  queue.Add("new-1");
+  queue.Add("new-2");
+  queue.Add("started-1", Lane::kFollowUp);
+  queue.Add("started-2", Lane::kFollowUp);
+  EXPECT_EQ(queue.Len(), 4u);
+  EXPECT_EQ(queue.Get(), "started-1");
+  EXPECT_EQ(queue.Get(), "started-2");
+  EXPECT_EQ(queue.Get(), "new-1");
+  EXPECT_EQ(queue.Get(), "new-2");
+  EXPECT_EQ(queue.Len(), 0u);
+}
+
+TEST_F(WorkQueueTest, AQueuedNewKeyAddedAsFollowUpMovesUpAndStillRunsOnce) {
+  queue.Add("a");
+  queue.Add("b");
+  queue.Add("b", Lane::kFollowUp);
+  queue.Add("b", Lane::kFollowUp);
+  queue.Add("b");  // an edit after the child event does not move it back
+  EXPECT_EQ(queue.Len(), 2u);
+  EXPECT_EQ(metrics.depth, 2);
+  EXPECT_EQ(queue.Get(), "b");
+  EXPECT_EQ(queue.Get(), "a");
+  EXPECT_EQ(queue.Len(), 0u) << "b's entry in the new lane was stale";
+  queue.Done("a");
+  queue.Done("b");
+  queue.Add("c");
+  EXPECT_EQ(queue.Get(), "c") << "a stale entry is never handed out";
+  EXPECT_EQ(metrics.adds, 3);
+}
+
+TEST_F(WorkQueueTest, AFollowUpWhileProcessingIsRequeuedInTheFollowUpLane) {
+  queue.Add("a");
+  ASSERT_EQ(queue.Get(), "a");
+  queue.Add("a");
+  queue.Add("a", Lane::kFollowUp);
+  queue.Add("b");
+  EXPECT_EQ(queue.Len(), 1u);
+  queue.Done("a");
+  EXPECT_EQ(queue.Len(), 2u);
+  EXPECT_EQ(queue.Get(), "a");
+  EXPECT_EQ(queue.Get(), "b");
+}
+
+TEST_F(WorkQueueTest, DelayedKeysFallDueIntoTheFollowUpLane) {
+  queue.Add("new");
+  queue.AddAfter("retry", 1s);
+  clock.Advance(1s);
+  EXPECT_EQ(queue.Get(), "retry");
+  EXPECT_EQ(queue.Get(), "new");
+}
+
 TEST_F(WorkQueueTest, DelayedKeyBecomesReadyOnlyWhenItsTimeComes) {
   queue.AddAfter("a", 2s);
   EXPECT_EQ(queue.Len(), 0u);
