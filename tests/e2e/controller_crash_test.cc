@@ -123,7 +123,7 @@ TEST_F(ControllerCrash, SigkillWhileCreatingManyWorkspacesThenRestartConvergesWi
   }
 
   op().Start();
-  ASSERT_TRUE(op().WaitReady(seconds(60))) << "restarted operator not ready\n" << op().Tail(3000);
+  ASSERT_TRUE(op().WaitReady()) << "restarted operator not ready\n" << op().Tail(3000);
   ASSERT_EQ(static_cast<int>(fast->ListAll(res::kTFWorkspaces, ns())["items"].size()), n)
       << "workspaces created by the test";
 

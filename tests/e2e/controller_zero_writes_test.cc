@@ -106,7 +106,7 @@ TEST_F(ControllerZeroWrites, SettledWorkspacesCauseNoOperatorWritesAtRestNorAfte
   int status = op().Stop();
   EXPECT_EQ(status, 0) << "SIGTERM should end the operator cleanly\n" << op().Tail(2000);
   op().Start();
-  ASSERT_TRUE(op().WaitReady(seconds(60))) << "restarted operator not ready\n" << op().Tail(3000);
+  ASSERT_TRUE(op().WaitReady()) << "restarted operator not ready\n" << op().Tail(3000);
   // Let the initial list's reconciles of every workspace run.
   std::this_thread::sleep_for(seconds(std::max(15, quiet / 2)));
   writes = OperatorWritesSince(before_restart);

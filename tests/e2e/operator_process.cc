@@ -209,13 +209,13 @@ bool OperatorProcess::Running() {
   return false;
 }
 
-bool OperatorProcess::WaitReady(std::chrono::milliseconds timeout) {
+bool OperatorProcess::WaitReady(std::chrono::milliseconds timeout, std::source_location caller) {
   return WaitFor(
       [&] {
         if (!Running()) throw std::runtime_error("operator exited");
         return HttpGetStatus(health_port_, "/readyz") == 200;
       },
-      timeout, std::chrono::milliseconds(200)) &&
+      timeout, std::chrono::milliseconds(200), caller) &&
          Running();
 }
 
@@ -279,6 +279,7 @@ void InstallWorkspaceCrd(kube::Client& client) {
     options.force = true;
     client.Apply(kube::resources::kCustomResourceDefinitions, "", crd, options);
     const std::string name = crd["metadata"]["name"];
+    // Measured: Established and served 0.0-0.1 s after the apply (TFWS_E2E_WAIT_LOG=1, 2 runs); 5 s.
     bool established = WaitFor(
         [&] {
           Json live = client.Get(kube::resources::kCustomResourceDefinitions, "", name);
@@ -287,8 +288,8 @@ void InstallWorkspaceCrd(kube::Client& client) {
           }
           return false;
         },
-        std::chrono::seconds(30));
-    if (!established) throw std::runtime_error("CRD " + name + " not Established within 30s");
+        std::chrono::seconds(5));
+    if (!established) throw std::runtime_error("CRD " + name + " not Established within 5 s");
   }
   if (!WaitFor(
           [&] {
@@ -296,8 +297,8 @@ void InstallWorkspaceCrd(kube::Client& client) {
             client.List(kube::resources::kTFWorkspaceClasses, "", {.limit = 1});
             return true;
           },
-          std::chrono::seconds(30))) {
-    throw std::runtime_error("TFWorkspace / TFWorkspaceClass resources not served within 30s");
+          std::chrono::seconds(5))) {
+    throw std::runtime_error("TFWorkspace / TFWorkspaceClass resources not served within 5 s");
   }
   installed = true;
 }
@@ -338,14 +339,14 @@ std::string DescribeStatus(const Json& ws) {
 }
 
 bool WaitForPhase(kube::Client& client, const std::string& ns, const std::string& name, const std::string& phase,
-                  std::chrono::milliseconds timeout, std::string* last) {
+                  std::chrono::milliseconds timeout, std::string* last, std::source_location caller) {
   Json seen;
   bool ok = WaitFor(
       [&] {
         seen = client.Get(kube::resources::kTFWorkspaces, ns, name);
         return Phase(seen) == phase;
       },
-      timeout, std::chrono::milliseconds(250));
+      timeout, std::chrono::milliseconds(250), caller);
   if (last) *last = seen.is_null() ? name + ": never read" : DescribeStatus(seen);
   return ok;
 }
@@ -433,8 +434,8 @@ void ControllerTest::SetUpTestSuite() {
     suite_error() = std::string("starting the operator: ") + e.what();
     return;
   }
-  if (!operator_->WaitReady(std::chrono::seconds(60))) {
-    suite_error() = "the operator did not become ready within 60s\n" + operator_->Tail();
+  if (!operator_->WaitReady()) {
+    suite_error() = "the operator did not become ready in time\n" + operator_->Tail();
   }
 }
 
@@ -482,9 +483,9 @@ nlohmann::json ControllerTest::PatchSpec(const std::string& name, const nlohmann
 }
 
 void ControllerTest::ExpectPhase(const std::string& name, const std::string& phase,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout, std::source_location caller) {
   std::string last;
-  EXPECT_TRUE(WaitForPhase(c(), ns(), name, phase, timeout, &last))
+  EXPECT_TRUE(WaitForPhase(c(), ns(), name, phase, timeout, &last, caller))
       << "workspace " << ns() << "/" << name << " did not reach phase " << phase << " within "
       << std::chrono::duration_cast<std::chrono::seconds>(timeout).count() << "s; last status:\n"
       << last << "\n"

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -51,10 +52,16 @@ class OperatorProcess {
   // health port is chosen on each start.
   void Start();
   // Polls GET /readyz until 200 (informers synced) or the process exits.
-  bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Measured: ready 0.6-1.2 s after Start (TFWS_E2E_WAIT_LOG=1, every controller suite, with 100
+  // workspaces too, and as the chart's ServiceAccount), 1.5-2.9 s beside an ASan build on the same
+  // 2 cores; 10 s is ~2x the worst, rounded up.
+  bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                 std::source_location caller = std::source_location::current());
   // Sends SIGTERM and waits up to timeout (then SIGKILL). Returns the exit
-  // status (>= 0) or -signal when it died of a signal.
-  int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // status (>= 0) or -signal when it died of a signal. Measured: a leader that
+  // lost its Lease exits 4.3-4.5 s after SIGCONT (controller_fencing_test.cc:
+  // 2 s to stop the informers, ~2 s of shutdown); 10 s.
+  int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL and reap.
   void Kill();
   bool Running();
@@ -98,7 +105,8 @@ std::string DescribeStatus(const nlohmann::json& ws);
 // Polls until the workspace's phase is `phase`; on timeout returns false and
 // puts the last status in *last.
 bool WaitForPhase(kube::Client& client, const std::string& ns, const std::string& name,
-                  const std::string& phase, std::chrono::milliseconds timeout, std::string* last = nullptr);
+                  const std::string& phase, std::chrono::milliseconds timeout, std::string* last = nullptr,
+                  std::source_location caller = std::source_location::current());
 // True when the object exists (GET gives 200); false on 404; throws otherwise.
 bool Exists(kube::Client& client, const kube::Resource& r, const std::string& ns, const std::string& name);
 // metadata.uid or "" when absent.
@@ -137,7 +145,8 @@ class ControllerTest : public TestenvTest {
   nlohmann::json RequestRestart(const std::string& name);
   // Fails the test (with status and operator log tail) unless phase is reached.
   void ExpectPhase(const std::string& name, const std::string& phase,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                   std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                   std::source_location caller = std::source_location::current());
   // A workspace spec that runs anywhere cheaply: no GPU, tiny requests, tolerates the GPU taint
   // (so pods spread over all 5 nodes), 1Gi volume.
   static nlohmann::json CpuSpec();

@@ -145,6 +145,9 @@ std::set<std::string> StoreNames(const runtime::Store& store) {
 
 class RuntimeInformerTest : public TestenvTest {
  protected:
+  // Measured waits (TFWS_E2E_WAIT_LOG=1, 2 runs): an event after the sync 0.0-1.0 s, after an apiserver
+  // restart 0.0-0.5 s (backoff at most 2 s); 5 s, 10 s after a restart. A whole sync test takes
+  // 0.6-2.5 s, so 10 s for each WaitForSync (30 ConfigMaps listed).
   runtime::WatcherOptions FastOptions() {
     runtime::WatcherOptions options;
     options.initial_backoff = 200ms;
@@ -163,7 +166,7 @@ TEST_F(RuntimeInformerTest, StreamsTheInitialListWithoutAListRequest) {
   auto recorder = std::make_shared<Recorder>();
   informer.AddHandler(recorder);
   informer.Start();
-  ASSERT_TRUE(informer.store().WaitForSync({}, 30s));
+  ASSERT_TRUE(informer.store().WaitForSync({}, 10s));
   EXPECT_EQ(counting->streaming_lists.load(), 1);
   EXPECT_EQ(counting->lists.load(), 0) << "the testenv apiserver streams lists (WatchList): no list request";
   EXPECT_EQ(StoreNames(informer.store()), ServerNames(client(), ns()));
@@ -171,7 +174,7 @@ TEST_F(RuntimeInformerTest, StreamsTheInitialListWithoutAListRequest) {
 
   // The watch that follows starts at the end bookmark: a change after the sync arrives as one update.
   client().Patch(resources::kConfigMaps, ns(), "cm-7", kube::PatchType::kMerge, {{"data", {{"k", "2"}}}});
-  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("update cm-7"); }, 30s)) << ::testing::PrintToString(recorder->calls());
+  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("update cm-7"); }, 5s)) << ::testing::PrintToString(recorder->calls());
   EXPECT_EQ(informer.watcher().Lists(), 1);
 }
 
@@ -182,13 +185,13 @@ TEST_F(RuntimeInformerTest, WatchSeesAddUpdateDeleteInOrder) {
   auto recorder = std::make_shared<Recorder>();
   informer.AddHandler(recorder);
   informer.Start();
-  ASSERT_TRUE(informer.store().WaitForSync({}, 30s));
+  ASSERT_TRUE(informer.store().WaitForSync({}, 10s));
 
   client().Create(resources::kConfigMaps, ns(), ConfigMap("ordered"));
   client().Patch(resources::kConfigMaps, ns(), "ordered", kube::PatchType::kMerge, {{"data", {{"k", "2"}}}});
   client().Delete(resources::kConfigMaps, ns(), "ordered");
 
-  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("delete ordered"); }, 30s)) << ::testing::PrintToString(recorder->calls());
+  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("delete ordered"); }, 5s)) << ::testing::PrintToString(recorder->calls());
   std::vector<std::string> mine;
   for (auto& c : recorder->calls()) {
     if (c.ends_with(" ordered")) mine.push_back(c);
@@ -207,8 +210,8 @@ TEST_F(RuntimeInformerTest, RelistAfterGoneReportsObjectsDeletedWhileAway) {
   client().Create(resources::kConfigMaps, ns(), ConfigMap("stays"));
   client().Create(resources::kConfigMaps, ns(), ConfigMap("deleted-while-away"));
   informer.Start();
-  ASSERT_TRUE(informer.store().WaitForSync({}, 30s));
-  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("add deleted-while-away"); }, 10s));
+  ASSERT_TRUE(informer.store().WaitForSync({}, 10s));
+  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("add deleted-while-away"); }, 5s));
   ASSERT_EQ(informer.watcher().Lists(), 1);
 
   // Away: the watch ends and cannot resume; meanwhile the world changes, etcd
@@ -222,9 +225,9 @@ TEST_F(RuntimeInformerTest, RelistAfterGoneReportsObjectsDeletedWhileAway) {
   ASSERT_EQ(RunCommand(TestenvScript() + " start apiserver >/dev/null"), 0);
   gated->Open();
 
-  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("delete deleted-while-away"); }, 60s))
+  ASSERT_TRUE(WaitFor([&] { return recorder->Saw("delete deleted-while-away"); }, 10s))
       << ::testing::PrintToString(recorder->calls());
-  EXPECT_TRUE(WaitFor([&] { return recorder->Saw("add created-while-away"); }, 10s));
+  EXPECT_TRUE(WaitFor([&] { return recorder->Saw("add created-while-away"); }, 5s));
   EXPECT_GE(informer.watcher().Lists(), 2) << "a 410 must lead to a relist";
   EXPECT_EQ(StoreNames(informer.store()), ServerNames(client(), ns()));
 }
@@ -234,9 +237,9 @@ TEST_F(RuntimeInformerTest, RecoversFromAnApiserverRestartMidWatchAndMatchesTheS
       std::make_unique<runtime::ClientListerWatcher>(client(), resources::kConfigMaps, ns()),
       runtime::TrimForCache("ConfigMap"), FastOptions());
   informer.Start();
-  ASSERT_TRUE(informer.store().WaitForSync({}, 30s));
+  ASSERT_TRUE(informer.store().WaitForSync({}, 10s));
   for (int i = 0; i < 5; ++i) client().Create(resources::kConfigMaps, ns(), ConfigMap("before-" + std::to_string(i)));
-  ASSERT_TRUE(WaitFor([&] { return StoreNames(informer.store()).size() == 5; }, 30s));
+  ASSERT_TRUE(WaitFor([&] { return StoreNames(informer.store()).size() == 5; }, 5s));
 
   ASSERT_EQ(RunCommand(TestenvScript() + " stop apiserver >/dev/null"), 0);
   std::this_thread::sleep_for(3s);  // the watch breaks; the watcher backs off and retries
@@ -248,10 +251,10 @@ TEST_F(RuntimeInformerTest, RecoversFromAnApiserverRestartMidWatchAndMatchesTheS
   client().Patch(resources::kConfigMaps, ns(), "before-1", kube::PatchType::kMerge, {{"data", {{"k", "new"}}}});
 
   auto expected = ServerNames(client(), ns());
-  ASSERT_TRUE(WaitFor([&] { return StoreNames(informer.store()) == expected; }, 60s))
+  ASSERT_TRUE(WaitFor([&] { return StoreNames(informer.store()) == expected; }, 10s))
       << "store: " << ::testing::PrintToString(StoreNames(informer.store()))
       << " server: " << ::testing::PrintToString(expected);
-  EXPECT_TRUE(WaitFor([&] { return informer.store().Get(ns(), "before-1")->at("data").at("k") == "new"; }, 30s));
+  EXPECT_TRUE(WaitFor([&] { return informer.store().Get(ns(), "before-1")->at("data").at("k") == "new"; }, 5s));
 }
 
 }  // namespace
