@@ -17,6 +17,11 @@ namespace tfws::workspace {
 inline constexpr std::size_t kMaxWorkspaceNameLength = 59;
 
 inline constexpr const char* kFieldManager = "tfws-operator";
+// Fields written by whoever creates a generated Secret (token, SSH host key)
+// and its annotations. A separate field manager keeps later server-side
+// applies by kFieldManager (which never carry them) from removing what the
+// operator generated.
+inline constexpr const char* kTokenFieldManager = "tfws-operator-token";
 inline constexpr const char* kSpecHashAnnotation = "tfws.io/spec-hash";
 inline constexpr const char* kRestartedAtAnnotation = "tfws.io/restarted-at";
 inline constexpr const char* kWorkspaceLabel = "tfws.io/workspace";

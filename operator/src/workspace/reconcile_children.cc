@@ -24,11 +24,6 @@ bool Ours(const kube::Resource& r, const Json& obj, const Workspace& ws) {
   return IsControlledBy(obj, ws.uid) ||
          (&r == &res::kPersistentVolumeClaims && Label(obj, kWorkspaceLabel) == ws.name);
 }
-
-// Fields written by whoever creates the token Secret. A separate field manager
-// keeps later server-side applies by kFieldManager (which never carry the
-// token) from removing data the operator generated.
-constexpr const char* kTokenFieldManager = "tfws-operator-token";
 }  // namespace
 
 // Creates `desired` when absent, applies it when its spec-hash differs.

@@ -4,7 +4,6 @@
 #include "workspace/naming.h"
 #include "workspace/object_metadata.h"
 #include "workspace/render.h"
-#include "workspace/ssh_host_keys.h"
 #include "workspace/written_over.h"
 
 namespace tfws::workspace {
@@ -44,7 +43,7 @@ ReconcileOutcome Pass::Run(std::stop_token stop) {
   // Kept when SSH is turned off, so turning it on again shows the same host key.
   if (desired.ssh_host_key_secret && EnsureChild(res::kSecrets, *desired.ssh_host_key_secret)) {
     const auto host_key = Cached(res::kSecrets, names::SshHostKeySecret(ws_));
-    if (host_key) seen_.ssh_host_key_fingerprint = HostKeySecretFingerprint(*host_key);
+    if (host_key) seen_.ssh_host_key_fingerprint = HostKeyFingerprint(*host_key);
   }
   if (desired.ssh_keys_secret) {
     EnsureChild(res::kSecrets, *desired.ssh_keys_secret);

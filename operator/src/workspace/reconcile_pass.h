@@ -85,6 +85,11 @@ class Pass {
   // with (or cannot be compared); else what changed and how to pick it up.
   std::string ChangedOwnedSecrets(const kube::Json& pod) const;
 
+  // ---- the SSH host key's fingerprint (reconcile_host_key.cc)
+  // status.sshHostKeyFingerprint from the cached host key Secret; after an
+  // edit of its key, one read and one annotation patch. "" when not known.
+  std::string HostKeyFingerprint(const kube::Json& cached);
+
   // ---- storage and referenced Secrets (reconcile_storage.cc)
   void EnsureWorkspaceClaim(const std::optional<kube::Json>& desired);
   void NotBound(const std::string& claim, const std::string& phase);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "kube/base64.h"
+#include "workspace/secret_digest.h"
 
 namespace tfws::workspace {
 namespace {
@@ -23,6 +24,28 @@ void PutUint32(std::string& out, std::uint32_t v) {
 void PutString(std::string& out, std::string_view s) {
   PutUint32(out, static_cast<std::uint32_t>(s.size()));
   out.append(s);
+}
+
+// Reads an SSH wire string at `pos` (advancing it); false when the bytes end first.
+bool GetString(std::string_view in, std::size_t& pos, std::string_view& out) {
+  if (in.size() - pos < 4) return false;
+  std::uint32_t size = 0;
+  for (int i = 0; i < 4; ++i) size = (size << 8) | static_cast<unsigned char>(in[pos + i]);
+  pos += 4;
+  if (in.size() - pos < size) return false;
+  out = in.substr(pos, size);
+  pos += size;
+  return true;
+}
+
+// "SHA256:" + unpadded base64 of SHA-256 over a public key blob.
+std::optional<std::string> BlobFingerprint(std::string_view blob) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  if (EVP_Digest(blob.data(), blob.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) return std::nullopt;
+  std::string b64 = kube::Base64Encode(std::string_view(reinterpret_cast<const char*>(digest.data()), size));
+  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  return "SHA256:" + b64;
 }
 
 // The public key blob: string "ssh-ed25519", string <32-byte key>.
@@ -97,25 +120,76 @@ std::optional<std::string> SshKeyFingerprint(std::string_view line) {
   encoded = encoded.substr(0, encoded.find_first_of(" \n"));
   std::string blob;
   if (encoded.empty() || !kube::DecodeBase64(encoded, blob)) return std::nullopt;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  if (EVP_Digest(blob.data(), blob.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) return std::nullopt;
-  std::string b64 = kube::Base64Encode(std::string_view(reinterpret_cast<const char*>(digest.data()), size));
-  while (!b64.empty() && b64.back() == '=') b64.pop_back();
-  return "SHA256:" + b64;
+  return BlobFingerprint(blob);
+}
+
+std::optional<std::string> SshPrivateKeyFingerprint(std::string_view file) {
+  constexpr std::string_view kBegin = "-----BEGIN OPENSSH PRIVATE KEY-----";
+  constexpr std::string_view kEnd = "-----END OPENSSH PRIVATE KEY-----";
+  const std::size_t begin = file.find(kBegin);
+  const std::size_t end = file.find(kEnd);
+  if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) return std::nullopt;
+  std::string body;
+  std::optional<std::string> fingerprint;
+  if (kube::DecodeBase64(file.substr(begin + kBegin.size(), end - begin - kBegin.size()), body)) {
+    // PROTOCOL.key: "openssh-key-v1\0", cipher, kdf, kdf options, uint32 key count, public key blobs...
+    constexpr std::string_view kMagic("openssh-key-v1\0", 15);
+    std::size_t pos = kMagic.size();
+    std::string_view cipher, kdf, kdf_options, count, blob;
+    if (std::string_view(body).starts_with(kMagic) && GetString(body, pos, cipher) && GetString(body, pos, kdf) &&
+        GetString(body, pos, kdf_options) && body.size() - pos >= 4) {
+      count = std::string_view(body).substr(pos, 4);
+      pos += 4;
+      const bool has_key = count != std::string_view("\0\0\0\0", 4);
+      if (has_key && GetString(body, pos, blob) && !blob.empty()) fingerprint = BlobFingerprint(blob);
+    }
+  }
+  OPENSSL_cleanse(body.data(), body.size());
+  return fingerprint;
 }
 
 void AddNewHostKey(nlohmann::json& secret, std::string_view comment) {
   SshHostKey key = GenerateSshHostKey(comment);
   secret["stringData"] = {{kHostKeyPrivateKey, key.private_key}, {kHostKeyPublicKey, key.public_key}};
   secret["metadata"]["annotations"][kHostKeyFingerprintAnnotation] = SshKeyFingerprint(key.public_key).value_or("");
+  // The digest of the data the API server will store (base64 of stringData).
+  nlohmann::json stored = {{"data",
+                            {{kHostKeyPrivateKey, kube::Base64Encode(key.private_key)},
+                             {kHostKeyPublicKey, kube::Base64Encode(key.public_key)}}}};
+  secret["metadata"]["annotations"][kHostKeyFingerprintOfAnnotation] = SecretDataDigest(stored);
   OPENSSL_cleanse(key.private_key.data(), key.private_key.size());
+  std::string& encoded = stored["data"][kHostKeyPrivateKey].get_ref<std::string&>();
+  OPENSSL_cleanse(encoded.data(), encoded.size());
 }
 
-std::string HostKeySecretFingerprint(const nlohmann::json& secret) {
+namespace {
+std::string AnnotationOf(const nlohmann::json& secret, const char* key) {
   const nlohmann::json annotations = secret.value("metadata", nlohmann::json::object()).value("annotations", nlohmann::json::object());
-  const auto it = annotations.find(kHostKeyFingerprintAnnotation);
+  const auto it = annotations.find(key);
   return it != annotations.end() && it->is_string() ? it->get<std::string>() : "";
+}
+}  // namespace
+
+std::string HostKeySecretFingerprint(const nlohmann::json& secret) {
+  return AnnotationOf(secret, kHostKeyFingerprintAnnotation);
+}
+
+bool HostKeyFingerprintIsCurrent(const nlohmann::json& secret) {
+  return AnnotationOf(secret, kHostKeyFingerprintOfAnnotation) == SecretDataDigest(secret);
+}
+
+nlohmann::json HostKeyAnnotationsFor(const nlohmann::json& live_secret) {
+  std::string fingerprint;
+  const auto data = live_secret.find("data");
+  if (data != live_secret.end() && data->is_object()) {
+    const auto key = data->find(kHostKeyPrivateKey);
+    std::string file;
+    if (key != data->end() && key->is_string() && kube::DecodeBase64(key->get_ref<const std::string&>(), file)) {
+      fingerprint = SshPrivateKeyFingerprint(file).value_or("");
+    }
+    OPENSSL_cleanse(file.data(), file.size());
+  }
+  return {{kHostKeyFingerprintAnnotation, fingerprint}, {kHostKeyFingerprintOfAnnotation, SecretDataDigest(live_secret)}};
 }
 
 }  // namespace tfws::workspace

@@ -38,10 +38,31 @@ std::optional<std::string> SshKeyFingerprint(std::string_view public_key_line);
 // controller caches Secrets without their data, so status reads it from here.
 inline constexpr const char* kHostKeyFingerprintAnnotation = "tfws.io/ssh-host-key-fingerprint";
 
+// The digest of the Secret's data (secret_digest.h) the fingerprint annotation
+// was computed from. When the cached Secret's digest differs, someone edited
+// the key (or the Secret predates this annotation): the reconciler reads the
+// Secret once and writes both annotations again (HostKeyAnnotationsFor).
+inline constexpr const char* kHostKeyFingerprintOfAnnotation = "tfws.io/ssh-host-key-fingerprint-of";
+
 // For the reconciler, on create only: puts a new host key into `secret`
-// (stringData with both keys above) and its fingerprint annotation.
+// (stringData with both keys above) and both annotations.
 void AddNewHostKey(nlohmann::json& secret, std::string_view comment);
-// The fingerprint annotation of a host key Secret; "" when absent.
+// The fingerprint annotation of a host key Secret; "" when absent, or when
+// the key was found invalid (HostKeyAnnotationsFor).
 std::string HostKeySecretFingerprint(const nlohmann::json& secret);
+// True when the fingerprint annotation was computed from the Secret's current
+// data (cached or live Secret).
+bool HostKeyFingerprintIsCurrent(const nlohmann::json& secret);
+
+// The fingerprint of the key sshd serves: the public key stored in an OpenSSH
+// private key file ("openssh-key-v1", as ssh-keygen writes it; encrypted or
+// not, the public key is in clear). nullopt when the file is not one.
+std::optional<std::string> SshPrivateKeyFingerprint(std::string_view private_key_file);
+
+// The annotations (fingerprint and fingerprint-of) for a host key Secret as
+// read from the server (base64 `data`). The fingerprint is "" when its
+// private key is missing or not an OpenSSH private key: recorded too, so an
+// invalid key is read once per edit, not on every pass.
+nlohmann::json HostKeyAnnotationsFor(const nlohmann::json& live_secret);
 
 }  // namespace tfws::workspace

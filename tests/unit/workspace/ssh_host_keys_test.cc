@@ -12,7 +12,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "kube/base64.h"
 #include "unit/workspace/workspace_fixture.h"
+#include "workspace/secret_digest.h"
 
 namespace tfws::workspace {
 namespace {
@@ -82,6 +84,80 @@ TEST(SshHostKeys, FingerprintIsOpenSshsSha256Format) {
   EXPECT_EQ(SshKeyFingerprint(testing::kEd25519Key), "SHA256:vsO9Zk5kWpEIkBXpWKAGSkjdfp8h+1XENgxTbI8fM/o");
   EXPECT_EQ(SshKeyFingerprint("ssh-ed25519"), std::nullopt);
   EXPECT_EQ(SshKeyFingerprint("ssh-ed25519 !!!"), std::nullopt);
+}
+
+// The host key Secret as the API server stores it (data base64) and as the
+// controller caches it (data replaced by its digest).
+nlohmann::json Stored(const nlohmann::json& secret) {
+  nlohmann::json stored = secret;
+  for (const auto& [key, value] : secret["stringData"].items()) {
+    stored["data"][key] = kube::Base64Encode(value.get<std::string>());
+  }
+  stored.erase("stringData");
+  return stored;
+}
+
+// A key pair written by OpenSSH's ssh-keygen: {private key file, fingerprint it prints}.
+std::pair<std::string, std::string> SshKeygenKey(const std::string& type) {
+  const fs::path dir = fs::temp_directory_path() / ("tfws-keygen-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path key = dir / "key";
+  const std::string listed = FirstLineOf("ssh-keygen -q -t " + type + " -N '' -C test -f '" + key.string() +
+                                         "' </dev/null >/dev/null && ssh-keygen -l -f '" + key.string() + "'");
+  std::ifstream in(key);
+  std::ostringstream file;
+  file << in.rdbuf();
+  fs::remove_all(dir);
+  return {file.str(), Field(listed, 1)};
+}
+
+TEST(SshHostKeys, ThePrivateKeyFileGivesTheFingerprintSshKeygenPrints) {
+  for (const std::string type : {"ed25519", "rsa"}) {
+    const auto [file, fingerprint] = SshKeygenKey(type);
+    ASSERT_THAT(fingerprint, StartsWith("SHA256:")) << type;
+    EXPECT_EQ(SshPrivateKeyFingerprint(file), fingerprint) << type;
+  }
+  const SshHostKey generated = GenerateSshHostKey("a");
+  EXPECT_EQ(SshPrivateKeyFingerprint(generated.private_key), SshKeyFingerprint(generated.public_key));
+  EXPECT_EQ(SshPrivateKeyFingerprint(""), std::nullopt);
+  EXPECT_EQ(SshPrivateKeyFingerprint("not a key"), std::nullopt);
+  EXPECT_EQ(SshPrivateKeyFingerprint("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"),
+            std::nullopt);
+}
+
+TEST(SshHostKeys, TheAnnotationIsCurrentUntilTheKeyIsEditedAndIsComputedAgainFromTheEditedKey) {
+  nlohmann::json secret = {{"metadata", {{"name", "alice-ssh-host"}}}};
+  AddNewHostKey(secret, "tfws team-a/alice");
+  nlohmann::json live = Stored(secret);
+  EXPECT_TRUE(HostKeyFingerprintIsCurrent(live));
+  EXPECT_TRUE(HostKeyFingerprintIsCurrent(ReplaceSecretDataByDigest(live))) << "as cached";
+
+  // Someone puts another valid key in: no longer current; computed again, it is the new key's.
+  const auto [file, fingerprint] = SshKeygenKey("ed25519");
+  live["data"][kHostKeyPrivateKey] = kube::Base64Encode(file);
+  EXPECT_FALSE(HostKeyFingerprintIsCurrent(ReplaceSecretDataByDigest(live)));
+  const nlohmann::json annotations = HostKeyAnnotationsFor(live);
+  EXPECT_EQ(annotations[kHostKeyFingerprintAnnotation], fingerprint);
+  live["metadata"]["annotations"].update(annotations);
+  EXPECT_TRUE(HostKeyFingerprintIsCurrent(ReplaceSecretDataByDigest(live)));
+  EXPECT_EQ(HostKeySecretFingerprint(live), fingerprint);
+
+  // A Secret from before the fingerprint-of annotation is not current either (read once).
+  live["metadata"]["annotations"].erase(kHostKeyFingerprintOfAnnotation);
+  EXPECT_FALSE(HostKeyFingerprintIsCurrent(live));
+}
+
+TEST(SshHostKeys, AnInvalidOrMissingKeyIsRecordedAsAnEmptyFingerprintForItsData) {
+  nlohmann::json live = {{"metadata", {{"name", "alice-ssh-host"}}},
+                         {"data", {{kHostKeyPrivateKey, kube::Base64Encode("not a key")}}}};
+  nlohmann::json annotations = HostKeyAnnotationsFor(live);
+  EXPECT_EQ(annotations[kHostKeyFingerprintAnnotation], "");
+  EXPECT_EQ(annotations[kHostKeyFingerprintOfAnnotation], SecretDataDigest(live));
+  live["data"].erase(kHostKeyPrivateKey);
+  EXPECT_EQ(HostKeyAnnotationsFor(live)[kHostKeyFingerprintAnnotation], "");
+  live["data"][kHostKeyPrivateKey] = "!!!";  // not base64
+  EXPECT_EQ(HostKeyAnnotationsFor(live)[kHostKeyFingerprintAnnotation], "");
 }
 
 }  // namespace
