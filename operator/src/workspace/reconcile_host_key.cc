@@ -29,9 +29,9 @@ std::string Pass::HostKeyFingerprint(const Json& cached) {
       try {
         d_.client->Patch(res::kSecrets, ws_.namespace_, name, kube::PatchType::kMerge,
                          {{"metadata", {{"annotations", annotations}}}}, {.field_manager = kTokenFieldManager});
-        log_.Info("host key changed: fingerprint recorded", {{"secret", name}, {"fingerprint", fingerprint}});
+        log_.Info("host key changed: fingerprint recorded", {{"name", name}, {"fingerprint", fingerprint}});
       } catch (const kube::ApiError& e) {
-        log_.Warn("cannot record the host key fingerprint", {{"secret", name}, {"error", e.what()}});
+        log_.Warn("cannot record the host key fingerprint", {{"name", name}, {"error", e.what()}});
         RequeueWithin(std::chrono::seconds(5));
       }
     }
