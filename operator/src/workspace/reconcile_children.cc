@@ -8,6 +8,7 @@
 #include "workspace/secret_digest.h"
 #include "workspace/ssh_host_keys.h"
 #include "workspace/token.h"
+#include "workspace/unseen_creates.h"
 #include "workspace/written_over.h"
 
 namespace tfws::workspace {
@@ -73,6 +74,11 @@ bool Pass::EnsureChild(const kube::Resource& r, const Json& desired) {
 bool Pass::Create(const kube::Resource& r, const Json& desired) {
   const std::string name = Meta(desired).value("name", "");
   if (StillRefused(r, desired)) return false;
+  const std::string object = std::string(r.kind) + "/" + name;
+  if (CreatesNotSeen().Awaited(key_, object, d_.now())) {  // created; its watch event is on its way
+    RequeueWithin(seconds(2));
+    return true;
+  }
   Json body = desired;
   std::string manager = kFieldManager;
   const bool is_token_secret = &r == &res::kSecrets && name == names::TokenSecret(ws_);
@@ -87,6 +93,7 @@ bool Pass::Create(const kube::Resource& r, const Json& desired) {
   }
   try {
     const Json created = d_.client->Create(r, ws_.namespace_, body, {.field_manager = manager});
+    CreatesNotSeen().Created(key_, object, d_.now());
     // The Pod created later in this pass is stamped with it (the cache has not seen the Secret yet).
     if (is_token_secret || is_host_key_secret) created_secret_digests_[name] = SecretDataDigest(created);
     log_.Info("created child", {{"kind", r.kind}, {"name", name}});

@@ -4,6 +4,7 @@
 #include "workspace/naming.h"
 #include "workspace/object_metadata.h"
 #include "workspace/render.h"
+#include "workspace/unseen_creates.h"
 #include "workspace/written_over.h"
 
 namespace tfws::workspace {
@@ -77,6 +78,7 @@ void ForgetWorkspace(const std::string& key) {
   ForgetWorkspaceRetries(key);
   ForgetReportedTransitions(key);
   LastWrites().ForgetWorkspace(key);
+  CreatesNotSeen().ForgetWorkspace(key);
 }
 
 void Pass::Block(Condition c) {
@@ -99,7 +101,9 @@ void Pass::Event(bool warning, const std::string& reason, const std::string& act
 }
 
 std::shared_ptr<const Json> Pass::Cached(const kube::Resource& r, const std::string& name) const {
-  return d_.cache->Get(r, ws_.namespace_, name);
+  auto cached = d_.cache->Get(r, ws_.namespace_, name);
+  if (cached) CreatesNotSeen().Seen(key_, r.kind + "/" + name);
+  return cached;
 }
 
 // Reads an object the controller does not watch (the user's Secrets and claims).

@@ -11,6 +11,7 @@
 #include "workspace/reconcile_pass.h"
 #include "workspace/render.h"
 #include "workspace/retry_schedule.h"
+#include "workspace/unseen_creates.h"
 #include "time/rfc3339.h"
 
 namespace tfws::workspace {
@@ -119,10 +120,16 @@ void Pass::CreatePod(const Json& desired) {
     return;
   }
   if (StillRefused(res::kPods, desired)) return;
+  const std::string object = std::string(res::kPods.kind) + "/" + names::Pod(ws_);
+  if (CreatesNotSeen().Awaited(key_, object, d_.now())) {  // created; its watch event is on its way
+    RequeueWithin(seconds(2));
+    return;
+  }
   Json pod = desired;
   StampOwnedSecretDigests(pod);
   try {
     d_.client->Create(res::kPods, ws_.namespace_, pod, {.field_manager = kFieldManager});
+    CreatesNotSeen().Created(key_, object, d_.now());
     log_.Info("created pod", {{"pod", names::Pod(ws_)}, {"image", settings_.image}});
     Retries().Forget(key_, CauseOf(res::kPods, desired));
     return;
