@@ -142,6 +142,13 @@ def expand_nodes(config):
     defaults = config.get("defaults") or {}
     kubelet = os.environ.get("K8S_VERSION", "fake")
     kubelet_port = int(os.environ.get("KWOK_KUBELET_PORT", "10250"))
+    # loopback (default): a test serves a Pod's port on this host. private: 10.x, as in a real
+    # cluster (the endpoints controller refuses loopback Pod IPs and retries each Service's
+    # Endpoints; bench/scale uses private so its storms do not pay for that).
+    network = config.get("podNetwork") or "loopback"
+    if network not in ("loopback", "private"):
+        raise ParseError("podNetwork must be loopback or private, not %r" % network)
+    first_octet = 127 if network == "loopback" else 10
     nodes = []
     index = 0
     for group in config.get("nodes") or []:
@@ -167,9 +174,10 @@ def expand_nodes(config):
                 "kind": "Node",
                 "metadata": {"name": node, "labels": {k: str(v) for k, v in labels.items()},
                              "annotations": {k: str(v) for k, v in annotations.items()}},
-                # Loopback pod IPs (kwok allocates from the node's podCIDR): a test can serve a
-                # Pod's port on the host, e.g. a real Jupyter for the idle-culling test.
-                "spec": dict({"podCIDR": "127.%d.%d.0/24" % (1 + index // 256, index % 256)}, **({"taints": taints} if taints else {})),
+                # Pod IPs come from the node's podCIDR (kwok allocates them): loopback ones let a
+                # test serve a Pod's port on the host, e.g. a real Jupyter for idle culling.
+                "spec": dict({"podCIDR": "%d.%d.%d.0/24" % (first_octet, 1 + index // 256, index % 256)},
+                             **({"taints": taints} if taints else {})),
                 "status": {
                     "capacity": resources,
                     "allocatable": dict(resources),
