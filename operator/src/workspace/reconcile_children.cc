@@ -52,7 +52,7 @@ bool Pass::EnsureChild(const kube::Resource& r, const Json& desired) {
     if (StillRefused(r, desired)) return false;
     // Applied already on this very version: the cache has not seen our write
     // yet (another event ran this pass first). Look again when it has.
-    const std::string child = r.kind + "/" + name;
+    const std::string child = ChildObject(r, name);
     const std::string version = Meta(*existing).value("resourceVersion", "");
     if (LastWrites().CacheBehind(key_, child, version)) {
       RequeueWithin(seconds(2));
@@ -74,7 +74,7 @@ bool Pass::EnsureChild(const kube::Resource& r, const Json& desired) {
 bool Pass::Create(const kube::Resource& r, const Json& desired) {
   const std::string name = Meta(desired).value("name", "");
   if (StillRefused(r, desired)) return false;
-  const std::string object = std::string(r.kind) + "/" + name;
+  const std::string object = ChildObject(r, name);
   if (CreatesNotSeen().Awaited(key_, object, d_.now())) {  // created; its watch event is on its way
     RequeueWithin(seconds(2));
     return true;

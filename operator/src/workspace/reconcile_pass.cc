@@ -102,7 +102,7 @@ void Pass::Event(bool warning, const std::string& reason, const std::string& act
 
 std::shared_ptr<const Json> Pass::Cached(const kube::Resource& r, const std::string& name) const {
   auto cached = d_.cache->Get(r, ws_.namespace_, name);
-  if (cached) CreatesNotSeen().Seen(key_, r.kind + "/" + name);
+  if (cached && CreatesNotSeen().AnyAwaited()) CreatesNotSeen().Seen(key_, ChildObject(r, name));
   return cached;
 }
 

@@ -131,6 +131,9 @@ class Pass {
   std::map<std::string, std::string> created_secret_digests_;
 };
 
+// A child's name in the per-workspace memories (LastWrites(), CreatesNotSeen()): "<Kind>/<name>".
+inline std::string ChildObject(const kube::Resource& r, const std::string& name) { return r.kind + "/" + name; }
+
 // Forgets all this process remembers of a deleted workspace ("namespace/name"):
 // its retry schedule, the Pod it deleted, the phase and blocker it reported,
 // the versions it wrote over (LastWrites()).

@@ -120,7 +120,7 @@ void Pass::CreatePod(const Json& desired) {
     return;
   }
   if (StillRefused(res::kPods, desired)) return;
-  const std::string object = std::string(res::kPods.kind) + "/" + names::Pod(ws_);
+  const std::string object = ChildObject(res::kPods, names::Pod(ws_));
   if (CreatesNotSeen().Awaited(key_, object, d_.now())) {  // created; its watch event is on its way
     RequeueWithin(seconds(2));
     return;

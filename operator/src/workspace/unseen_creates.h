@@ -13,6 +13,7 @@
 // Process memory only. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -29,6 +30,7 @@ class UnseenCreates {
   void Created(const std::string& workspace, const std::string& object, time::WallTime at) {
     std::lock_guard lock(mu_);
     created_[workspace][object] = at;
+    awaiting_ = true;
   }
   // True while `object` was created less than kAwaitCreated before `now` and
   // the cache has not shown it: do not create it again.
@@ -41,8 +43,12 @@ class UnseenCreates {
     if (now >= it->second && now - it->second < kAwaitCreated) return true;
     ws->second.erase(it);
     if (ws->second.empty()) created_.erase(ws);
+    awaiting_ = !created_.empty();
     return false;
   }
+  // False while nothing is awaited (always at rest): callers on the hot path
+  // (every cache read of a child) skip Seen() and its key then. No lock.
+  bool AnyAwaited() const { return awaiting_.load(std::memory_order_relaxed); }
   // The cache shows `object`.
   void Seen(const std::string& workspace, const std::string& object) {
     std::lock_guard lock(mu_);
@@ -50,15 +56,18 @@ class UnseenCreates {
     if (ws == created_.end()) return;
     ws->second.erase(object);
     if (ws->second.empty()) created_.erase(ws);
+    awaiting_ = !created_.empty();
   }
   void ForgetWorkspace(const std::string& workspace) {
     std::lock_guard lock(mu_);
     created_.erase(workspace);
+    awaiting_ = !created_.empty();
   }
 
  private:
   std::mutex mu_;
   std::map<std::string, std::map<std::string, time::WallTime>> created_;
+  std::atomic<bool> awaiting_{false};  // !created_.empty(), readable without the lock
 };
 
 // The process-wide memory of the reconciler.
