@@ -11,6 +11,9 @@
   scale_tool.py audit LOG FROM TO N      -> the operator's requests (userAgent tfws-operator/*) in
                                             bytes [FROM, TO) of the audit log, by verb and resource,
                                             per workspace (divided by N)
+  scale_tool.py cluster LOG FF FT SF ST N -> every client's requests (watches excepted) in the
+                                            floor's bytes [FF, FT) per Pod and in the storm's
+                                            [SF, ST) per workspace, by client, verb and resource
   scale_tool.py writes LOG FROM TO       -> the operator's writes in that range, one line each
   scale_tool.py status-steps N < TRACE   -> what each status version of the storm said (phase and
                                             condition reasons), from a kubectl watch of the workspaces
@@ -170,6 +173,57 @@ def audit_table(path, start, end, n):
         print("| answered %d | %s %s | %d | |" % (code, verb, res, c))
 
 
+def audit_events(path, start, end):
+    """Yields each request in bytes [start, end) of the audit log once (its last stage)."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(max(0, end - start))
+    for line in data.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if ev.get("stage") == "ResponseComplete":
+            yield ev
+
+
+def client_of(ev):
+    """The client's program, and for kube-controller-manager the controller (its identity)."""
+    agent = ev.get("userAgent", "?")
+    program = agent.split("/")[0]
+    if program == "kube-controller-manager" and "system:serviceaccount:kube-system:" in agent:
+        return program + " " + agent.rsplit(":", 1)[1]
+    return program
+
+
+def cluster_table(path, floor_from, floor_to, storm_from, storm_to, n):
+    """What the whole cluster does for one floor Pod against one workspace: the floor is what a
+    workspace needs at least, so the storm's extra requests are the cluster work tfws adds."""
+    windows = {}
+    for name, (start, end) in (("floor", (floor_from, floor_to)), ("storm", (storm_from, storm_to))):
+        counts = collections.Counter()
+        for ev in audit_events(path, start, end):
+            if ev.get("verb") == "watch":
+                continue
+            counts[(client_of(ev), ev.get("verb"), resource_of(ev))] += 1
+        windows[name] = counts
+    floor, storm = windows["floor"], windows["storm"]
+    print("| client | verb | resource | floor, per Pod | storm, per workspace |")
+    print("|---|---|---|---:|---:|")
+    rows = sorted(set(floor) | set(storm), key=lambda k: (-storm[k], -floor[k]))
+    other_floor = other_storm = 0
+    for key in rows:
+        if max(floor[key], storm[key]) < n / 20:  # under 0.05 per workspace: summed below
+            other_floor += floor[key]
+            other_storm += storm[key]
+            continue
+        print("| %s | %s | %s | %.2f | %.2f |" % (*key, floor[key] / n, storm[key] / n))
+    print("| (the rest, each under 0.05) | | | %.2f | %.2f |" % (other_floor / n, other_storm / n))
+    total_floor, total_storm = sum(floor.values()), sum(storm.values())
+    print("| **all clients** | | | **%.2f** | **%.2f** (%.1f×) |"
+          % (total_floor / n, total_storm / n, total_storm / max(1, total_floor)))
+
+
 def writes(path, start, end):
     for ev in operator_entries(path, start, end):
         if ev.get("verb") in WRITE_VERBS:
@@ -226,6 +280,8 @@ def main(argv):
         audit_table(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     elif cmd == "status-steps" and len(argv) == 3:
         status_steps(sys.stdin.read(), int(argv[2]))
+    elif cmd == "cluster" and len(argv) == 8:
+        cluster_table(argv[2], *(int(a) for a in argv[3:8]))
     elif cmd == "writes" and len(argv) == 5:
         writes(argv[2], int(argv[3]), int(argv[4]))
     else:
