@@ -103,13 +103,13 @@ or by one Role per watched namespace. Each rule says why it is needed.
 # The children, cached by list/watch (only those labelled managed-by tfws). get: one uncached read
 # when a create meets AlreadyExists or a name is held by someone else's object, and the user's
 # Secrets and claims a spec refers to. create; patch = server-side apply of a changed spec or of a
-# child someone edited. The Pod is never patched (a changed spec waits for a restart: delete,
-# create); NetworkPolicies are never deleted by the operator (garbage collection does). Claims are
+# child someone edited. The Pod's only patch removes its tfws.io/claims-bound scheduling gate once
+# its claim is Bound (a changed spec waits for a restart: delete, create); NetworkPolicies are never deleted by the operator (garbage collection does). Claims are
 # not deleted by it either, but where the OwnerReferencesPermissionEnforcement admission plugin runs,
 # changing a claim's ownerReference (reclaimPolicy Retain <-> Delete) needs delete on it.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["services", "secrets"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]

@@ -14,6 +14,7 @@ const kube::Json& PodMask() {
         {"metadata", true},
         {"spec",
          {{"nodeName", true},
+          {"schedulingGates", true},
           {"nodeSelector", true},
           {"tolerations", true},
           {"restartPolicy", true},

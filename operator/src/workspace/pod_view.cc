@@ -15,6 +15,11 @@ const nlohmann::json* PodCondition(const nlohmann::json& pod, const char* type) 
 }
 }  // namespace
 
+std::string ProgressDeadlineStart(const PodView& pod) {
+  if (pod.gated_on_claims) return "";
+  return pod.claims_bound_at.empty() ? pod.created_at : pod.claims_bound_at;
+}
+
 PodView ViewPod(const nlohmann::json* pod) {
   PodView v;
   if (pod == nullptr || !pod->is_object()) return v;
@@ -25,12 +30,16 @@ PodView ViewPod(const nlohmann::json* pod) {
   const auto& status = p.value("status", nlohmann::json::object());
   v.terminating = meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
   v.created_at = meta.value("creationTimestamp", "");
+  v.claims_bound_at = meta.value("annotations", nlohmann::json::object()).value(kClaimsBoundAtAnnotation, "");
   v.node = spec.value("nodeName", "");
   v.phase = status.value("phase", "Pending");
   v.started_at = status.value("startTime", "");
   v.ip = status.value("podIP", "");
   v.failed = v.phase == "Failed" || v.phase == "Succeeded";
 
+  for (const auto& gate : spec.value("schedulingGates", nlohmann::json::array())) {
+    if (gate.is_object() && gate.value("name", "") == kClaimsBoundGate) v.gated_on_claims = true;
+  }
   if (const auto* c = PodCondition(p, "PodScheduled")) {
     v.scheduled = c->value("status", "") == "True";
     if (!v.scheduled) {

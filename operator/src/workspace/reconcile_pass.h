@@ -101,7 +101,10 @@ class Pass {
 
   // ---- the Pod (reconcile_pod.cc)
   void EnsurePod(const kube::Json* desired);
-  void CreatePod(const kube::Json& desired);
+  // gated: with the kClaimsBoundGate scheduling gate (its claim is not Bound yet).
+  void CreatePod(const kube::Json& desired, bool gated);
+  // Removes kClaimsBoundGate from the Pod, leaving any other gate in place.
+  void OpenClaimsGate(const kube::Json& pod);
   // Returns false (and writes nothing) when this process deleted that Pod UID already.
   bool DeletePod(const kube::Json& pod, const std::string& reason, const std::string& note);
   void CheckProgressDeadline();

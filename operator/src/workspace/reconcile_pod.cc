@@ -30,6 +30,13 @@ LastValueByKey& Deleted() {
   return deleted;
 }
 
+// The UID of the last Pod whose claims gate this process removed per
+// workspace: a pass whose cache still shows the gate sends no second patch.
+LastValueByKey& GateOpened() {
+  static LastValueByKey opened;
+  return opened;
+}
+
 // The schedule cause of "the next Pod after a failed one".
 constexpr const char* kPodFailedCause = "Pod/failed";
 
@@ -38,6 +45,7 @@ constexpr const char* kPodFailedCause = "Pod/failed";
 void ForgetWorkspaceRetries(const std::string& key) {
   Retries().ForgetAll(key);
   Deleted().Forget(key);
+  GateOpened().Forget(key);
 }
 
 void Pass::EnsurePod(const Json* desired) {
@@ -75,7 +83,7 @@ void Pass::EnsurePod(const Json* desired) {
   if (seen_.blocker) return;  // never start a pod that cannot work
 
   if (!pod) {
-    if (seen_.pod_waits_for_claim.empty()) CreatePod(*desired);  // else its Bound event brings us back
+    CreatePod(*desired, /*gated=*/!seen_.pod_waits_for_claim.empty());
     return;
   }
   if (seen_.pod.terminating) return;  // its deletion event brings us back
@@ -92,6 +100,9 @@ void Pass::EnsurePod(const Json* desired) {
   const bool restart_requested =
       Annotation(*desired, kRestartedAtAnnotation) != Annotation(*pod, kRestartedAtAnnotation);
   const bool outdated = Annotation(*desired, kSpecHashAnnotation) != Annotation(*pod, kSpecHashAnnotation);
+  if (seen_.pod.gated_on_claims && seen_.pod_waits_for_claim.empty() && !restart_requested && !outdated) {
+    OpenClaimsGate(*pod);  // a Pod about to be replaced keeps its gate
+  }
   if (restart_requested) {
     if (DeletePod(*pod, "Restarting", "restart requested (spec.restartedAt: " + ws_.spec.restarted_at + ")") &&
         d_.metrics) {
@@ -114,7 +125,7 @@ void Pass::EnsurePod(const Json* desired) {
   if (!seen_.pod.terminating) CheckIdle(*pod);
 }
 
-void Pass::CreatePod(const Json& desired) {
+void Pass::CreatePod(const Json& desired, bool gated) {
   if (const auto pending = Retries().Wait(key_, kPodFailedCause, d_.now())) {
     RequeueWithin(pending->wait + seconds(1));
     return;
@@ -127,9 +138,11 @@ void Pass::CreatePod(const Json& desired) {
   }
   Json pod = desired;
   StampOwnedSecretDigests(pod);
+  if (gated) pod["spec"]["schedulingGates"] = Json::array({{{"name", kClaimsBoundGate}}});
   try {
     d_.client->Create(res::kPods, ws_.namespace_, pod, {.field_manager = kFieldManager});
     CreatesNotSeen().Created(key_, object, d_.now());
+    seen_.pod_created = true;
     log_.Info("created pod", {{"pod", names::Pod(ws_)}, {"image", settings_.image}});
     Retries().Forget(key_, CauseOf(res::kPods, desired));
     return;
@@ -147,6 +160,25 @@ void Pass::CreatePod(const Json& desired) {
     return;
   }
   RequeueWithin(seconds(1));
+}
+
+void Pass::OpenClaimsGate(const Json& pod) {
+  const std::string uid = Meta(pod).value("uid", "");
+  if (GateOpened().Get(key_) == uid) return;  // removed; the cache has not seen it yet
+  // A strategic merge patch deletes our gate by name and leaves any other
+  // (a queueing controller's) in place.
+  const std::string bound_at = time::FormatRfc3339(d_.now());
+  const Json patch = {{"metadata", {{"annotations", {{kClaimsBoundAtAnnotation, bound_at}}}}},
+                      {"spec", {{"schedulingGates", Json::array({{{"$patch", "delete"}, {"name", kClaimsBoundGate}}})}}}};
+  try {
+    d_.client->Patch(res::kPods, ws_.namespace_, names::Pod(ws_), kube::PatchType::kStrategicMerge, patch,
+                     {.field_manager = kFieldManager});
+    GateOpened().Change(key_, uid);
+    seen_.pod.gated_on_claims = false;
+    seen_.pod.claims_bound_at = bound_at;
+  } catch (const kube::ApiError& e) {
+    if (!e.IsNotFound()) throw;  // gone: its deletion event brings us back
+  }
 }
 
 bool Pass::DeletePod(const Json& pod, const std::string& reason, const std::string& note) {
@@ -169,9 +201,9 @@ bool Pass::DeletePod(const Json& pod, const std::string& reason, const std::stri
 void Pass::CheckProgressDeadline() {
   const PodView& pod = seen_.pod;
   if (!pod.exists || pod.ready || pod.terminating) return;
-  const auto created = time::ParseRfc3339(pod.created_at);
-  if (!created) return;
-  const auto deadline = *created + seconds(d_.config.progress_deadline_seconds);
+  const auto since = time::ParseRfc3339(ProgressDeadlineStart(pod));
+  if (!since) return;
+  const auto deadline = *since + seconds(d_.config.progress_deadline_seconds);
   const auto now = d_.now();
   if (now >= deadline) {
     seen_.progress_deadline_exceeded = true;

@@ -58,15 +58,22 @@ void Pass::EnsureWorkspaceClaim(const std::optional<Json>& desired) {
   if (phase == "Pending" && BindsWithoutConsumer(*desired)) seen_.pod_waits_for_claim = name;
 }
 
-// A Pod created while its claim is still unbound is parked by the scheduler
-// as unschedulable ("pod has unbound immediate PersistentVolumeClaims") and
-// may wait there for the scheduler's periodic flush (up to 5 minutes) after
-// the claim binds: bench/scale saw create storms end minutes after the last
-// claim was Bound. So for a class that binds on its own (volumeBindingMode
-// Immediate, the default; also a class name no StorageClass has, which binds
-// static volumes of that name) the Pod waits for Bound, and the claim's watch
-// event brings the workspace back then. WaitForFirstConsumer claims bind only
-// after the scheduler placed the Pod: their Pod is created at once.
+// For a class that binds on its own (volumeBindingMode Immediate, the
+// default; also a class name no StorageClass has, which binds static volumes
+// of that name) the Pod is created at once with the scheduling gate
+// kClaimsBoundGate, and the gate is removed when the claim's watch event shows
+// it Bound. Both other orders cost the cluster work in a create storm
+// (bench/README.md, runs 16-20):
+// - a Pod the scheduler may try while its claim is unbound fails ("pod has
+//   unbound immediate PersistentVolumeClaims") and is tried again on every
+//   claim and volume event, each failure a FailedScheduling Event;
+// - a Pod created only after Bound lets kube-controller-manager's claim
+//   protection controller (PersistentVolumeClaimUnusedSinceTime, on by default
+//   since 1.37) find the Bound claim unused: it lists every Pod of the
+//   namespace from the API server, writes Unused=True, then Unused=False.
+// A gated Pod is left alone by the scheduler and counts as the claim's user.
+// WaitForFirstConsumer claims bind only after the scheduler placed the Pod:
+// their Pod is created without the gate.
 bool Pass::BindsWithoutConsumer(const Json& claim) const {
   const Json spec = claim.value("spec", Json::object());
   std::string class_name;

@@ -4,6 +4,14 @@ namespace tfws::workspace {
 
 namespace {
 
+// The Pod is not created yet or carries the claims gate, and its claim is not
+// Bound: the same state whether or not this pass created the Pod, so the
+// create costs no status write of its own.
+bool WaitsForClaim(const Observation& seen) {
+  return !seen.pod_waits_for_claim.empty() && !seen.pod.terminating &&
+         (!seen.pod.exists || (seen.pod.gated_on_claims && !seen.pod.scheduled));
+}
+
 struct ReadyState {
   const char* phase;
   Condition ready;
@@ -30,10 +38,10 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
              "the workspace is stopped (spec.stopped: true); its storage, token and Service are kept: "
              "set spec.stopped to false to resume"}};
   }
-  if (!pod.exists && !seen.pod_waits_for_claim.empty()) {
+  if (WaitsForClaim(seen)) {
     return {phase::kPending,
             {std::string(condition::kReady), false, false, "WaitingForClaims",
-             "pod " + ws.name + " is created once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
+             "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
                  "\" is bound (see StorageReady)"}};
   }
   if (!pod.exists) {
@@ -83,6 +91,11 @@ Condition DecideScheduled(const Workspace& ws, const EffectiveSettings& settings
   if (seen.blocker && seen.blocker->type == condition::kScheduled) return *seen.blocker;
   if (seen.stopped) return {type, false, false, "Stopped", "the workspace is stopped; no pod is scheduled"};
   const PodView& pod = seen.pod;
+  if (WaitsForClaim(seen)) {
+    return {type, false, false, "WaitingForClaims",
+            "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
+                "\" is bound"};
+  }
   if (!pod.exists || pod.terminating) return {type, false, false, "PodNotCreated", "no pod yet"};
   if (pod.scheduled) return {type, true, false, "Scheduled", "pod " + ws.name + " is on node " + pod.node};
   if (pod.waiting_for_claims) {
@@ -167,7 +180,7 @@ nlohmann::json ComputeStatus(const Workspace& ws, const EffectiveSettings& setti
   const PodView& pod = seen.pod;
   const bool holds_gpus = pod.exists && pod.scheduled && !pod.failed && !seen.stopped;
   status["gpusAllocated"] = holds_gpus ? ws.spec.gpu.count : 0;
-  if (pod.exists && !seen.stopped) status["podName"] = ws.name;
+  if ((pod.exists || seen.pod_created) && !seen.stopped) status["podName"] = ws.name;
   if (pod.exists && !pod.node.empty() && !seen.stopped) status["nodeName"] = pod.node;
   if (pod.ready && !pod.started_at.empty()) status["startedAt"] = pod.started_at;
   if (settings.ssh_enabled && !seen.ssh_host_key_fingerprint.empty()) {

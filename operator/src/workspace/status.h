@@ -27,6 +27,7 @@ inline constexpr const char* kFailed = "Failed";
 // What the reconciler found, in domain terms.
 struct Observation {
   PodView pod;
+  bool pod_created = false;  // this pass created the Pod (the cache does not show it yet)
   bool stopped = false;  // spec.stopped, or culled (see Workspace::Culled)
   // A problem that keeps the Pod from being created (missing claim or Secret,
   // a name taken by someone else's object, a spec the operator cannot run,
@@ -38,8 +39,8 @@ struct Observation {
   std::string storage_reason = "ClaimsBound";
   std::string storage_message = "all claims are bound";
   // The workspace claim is Pending and its StorageClass binds at once
-  // (volumeBindingMode Immediate): the Pod is created once it is Bound, so the
-  // scheduler never parks it as unschedulable for an unbound claim. "" = no wait.
+  // (volumeBindingMode Immediate): the Pod carries the kClaimsBoundGate
+  // scheduling gate until the claim is Bound (reconcile_storage.cc). "" = no wait.
   std::string pod_waits_for_claim;
   // The running Pod was rendered from an older spec (spec-hash differs).
   bool pending_restart = false;

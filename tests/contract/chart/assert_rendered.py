@@ -46,7 +46,7 @@ NAMESPACED_RULES = {
     ("tfws.io", "tfworkspaces"): {"list", "watch", "patch"},
     ("tfws.io", "tfworkspaces/status"): {"patch"},
     ("tfws.io", "tfworkspaces/finalizers"): {"update"},
-    ("", "pods"): {"get", "list", "watch", "create", "delete"},
+    ("", "pods"): {"get", "list", "watch", "create", "patch", "delete"},
     **{("", r): {"get", "list", "watch", "create", "patch", "delete"} for r in ("services", "secrets")},
     ("", "persistentvolumeclaims"): {"get", "list", "watch", "create", "patch", "delete"},
     ("networking.k8s.io", "ingresses"): {"get", "list", "watch", "create", "patch", "delete"},

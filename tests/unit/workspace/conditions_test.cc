@@ -66,6 +66,30 @@ TEST(ViewPod, TellsWaitingForClaimsFromOtherUnschedulablePods) {
   EXPECT_TRUE(ViewPod(&full).unschedulable);
 }
 
+TEST(ViewPod, SeesTheClaimsGateAmongOtherSchedulingGates) {
+  const Json gated = Json::parse(R"({"metadata":{"name":"a"},"spec":{"schedulingGates":[
+    {"name":"example.com/queue"},{"name":"tfws.io/claims-bound"}]},"status":{"phase":"Pending",
+    "conditions":[{"type":"PodScheduled","status":"False","reason":"SchedulingGated"}]}})");
+  const PodView v = ViewPod(&gated);
+  EXPECT_TRUE(v.gated_on_claims);
+  EXPECT_FALSE(v.scheduled);
+  EXPECT_FALSE(v.unschedulable) << "a gated Pod is not a scheduling problem";
+  const Json other = Json::parse(R"({"metadata":{"name":"a"},"spec":{"schedulingGates":[
+    {"name":"example.com/queue"}]}})");
+  EXPECT_FALSE(ViewPod(&other).gated_on_claims);
+}
+
+TEST(ViewPod, TheProgressDeadlineStartsWhenTheClaimsGateIsRemoved) {
+  const Json gated = Json::parse(R"({"metadata":{"name":"a","creationTimestamp":"2026-11-29T10:00:00Z"},
+    "spec":{"schedulingGates":[{"name":"tfws.io/claims-bound"}]}})");
+  EXPECT_EQ(ProgressDeadlineStart(ViewPod(&gated)), "") << "no deadline while the claim is not Bound";
+  const Json opened = Json::parse(R"({"metadata":{"name":"a","creationTimestamp":"2026-11-29T10:00:00Z",
+    "annotations":{"tfws.io/claims-bound-at":"2026-11-29T10:20:00Z"}}})");
+  EXPECT_EQ(ProgressDeadlineStart(ViewPod(&opened)), "2026-11-29T10:20:00Z");
+  const Json plain = Json::parse(R"({"metadata":{"name":"a","creationTimestamp":"2026-11-29T10:00:00Z"}})");
+  EXPECT_EQ(ProgressDeadlineStart(ViewPod(&plain)), "2026-11-29T10:00:00Z");
+}
+
 TEST(ViewPod, ReportsReadyRunningPodAndIgnoresContainerCreating) {
   const Json pod = Json::parse(R"({"metadata":{"name":"a"},"spec":{"nodeName":"gpu-a100-0"},
     "status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"},

@@ -45,6 +45,32 @@ TEST(ComputeStatus, APodWaitingForItsClaimsIsPendingProgressNotAProblem) {
   EXPECT_EQ(Reason(status, "Scheduled"), "WaitingForClaims");
 }
 
+// The pass that creates the gated Pod does not see it in its cache yet; the
+// next pass does. Both must write the same status, or a storm pays a second
+// status patch per workspace.
+TEST(ComputeStatus, AGatedPodWaitingForItsClaimShowsTheSameStatusAsBeforeTheCacheSawIt) {
+  const Workspace ws = ParseSpec({{"owner", "alice"}});
+  const auto settings = ResolveSettings(ws, DefaultOperatorConfig());
+  Observation created;  // this pass created the Pod
+  created.pod_waits_for_claim = "alice-home";
+  created.pod_created = true;
+  const Json gated_pod = Json::parse(R"({"metadata":{"name":"alice"},"spec":{"schedulingGates":[
+    {"name":"tfws.io/claims-bound"}]},"status":{"phase":"Pending",
+    "conditions":[{"type":"PodScheduled","status":"False","reason":"SchedulingGated"}]}})");
+  Observation cached = created;  // the next pass, its cache showing the gated Pod
+  cached.pod_created = false;
+  cached.pod = ViewPod(&gated_pod);
+
+  const Json first = ComputeStatus(ws, settings, created, Json::object(), "2026-11-29T10:00:00Z");
+  const Json second = ComputeStatus(ws, settings, cached, first, "2026-11-29T10:00:05Z");
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(first["phase"], "Pending");
+  EXPECT_EQ(first["podName"], "alice");
+  EXPECT_EQ(Reason(first, "Ready"), "WaitingForClaims");
+  EXPECT_EQ(Reason(first, "Scheduled"), "WaitingForClaims");
+  EXPECT_NE(first.dump().find("alice-home"), std::string::npos) << "the message names the claim";
+}
+
 TEST(ComputeStatus, APodTheSchedulerCannotPlaceShowsTheSchedulersWords) {
   const Json status = StatusForUnschedulablePod("0/5 nodes are available: 5 Insufficient nvidia.com/gpu.");
   EXPECT_EQ(status["phase"], "Pending");
