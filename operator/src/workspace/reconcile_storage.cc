@@ -63,7 +63,7 @@ void Pass::EnsureWorkspaceClaim(const std::optional<Json>& desired) {
 // of that name) the Pod is created at once with the scheduling gate
 // kClaimsBoundGate, and the gate is removed when the claim's watch event shows
 // it Bound. Both other orders cost the cluster work in a create storm
-// (bench/README.md, runs 16-20):
+// (bench/README.md, runs 16-22):
 // - a Pod the scheduler may try while its claim is unbound fails ("pod has
 //   unbound immediate PersistentVolumeClaims") and is tried again on every
 //   claim and volume event, each failure a FailedScheduling Event;
