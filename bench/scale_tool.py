@@ -130,17 +130,22 @@ def last_ready(t0, listing):
     return ("%.0f" % max(0, last - t0) if last is not None else "-"), ready
 
 
-def operator_entries(path, start, end):
-    """Yields one audit event per request of the operator (watches count once)."""
-    seen = set()
+def audit_lines(path, start, end):
+    """Yields every audit event (each stage of each request) in bytes [start, end) of the log."""
     with open(path, "rb") as fh:
         fh.seek(start)
         data = fh.read(max(0, end - start))
     for line in data.splitlines():
         try:
-            ev = json.loads(line)
+            yield json.loads(line)
         except ValueError:
             continue
+
+
+def operator_entries(path, start, end):
+    """Yields one audit event per request of the operator (watches count once)."""
+    seen = set()
+    for ev in audit_lines(path, start, end):
         if not ev.get("userAgent", "").startswith(OPERATOR_AGENT) or ev.get("auditID") in seen:
             continue
         seen.add(ev.get("auditID"))
@@ -175,14 +180,7 @@ def audit_table(path, start, end, n):
 
 def audit_events(path, start, end):
     """Yields each request in bytes [start, end) of the audit log once (its last stage)."""
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(max(0, end - start))
-    for line in data.splitlines():
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
+    for ev in audit_lines(path, start, end):
         if ev.get("stage") == "ResponseComplete":
             yield ev
 
