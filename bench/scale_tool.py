@@ -14,6 +14,10 @@
   scale_tool.py cluster LOG FF FT SF ST N -> every client's requests (watches excepted) in the
                                             floor's bytes [FF, FT) per Pod and in the storm's
                                             [SF, ST) per workspace, by client, verb and resource
+  scale_tool.py namespaces N Q           -> the namespaces of the floor and the storm (N workspaces,
+                                            Q of them in bench-quota), one per line
+  scale_tool.py cpu N F0 F1 S0 S1        -> CPU seconds of each process over the floor (samples F0,
+                                            F1: "name seconds" lines) and the storm (S0, S1)
   scale_tool.py writes LOG FROM TO       -> the operator's writes in that range, one line each
   scale_tool.py status-steps N < TRACE   -> what each status version of the storm said (phase and
                                             condition reasons), from a kubectl watch of the workspaces
@@ -80,12 +84,34 @@ def nodes_file(n):
     return "\n".join(lines) + "\n"
 
 
+# Objects per namespace at most: Kubernetes' scalability thresholds are 3,000 Pods and 5,000 Services
+# per namespace (kubernetes/community sig-scalability/configs-and-limits/thresholds.md), and the
+# controllers that look through a namespace per event (Services for a Pod's endpoints) grow with it.
+# Teams get a namespace each; beyond this many workspaces a team gets another.
+NAMESPACE_SIZE = 1000
+
+
+def team_namespace(base, i):
+    """The namespace of the i-th object of a series: `base` for the first NAMESPACE_SIZE, then
+    `base-1`, `base-2`, ... (so 1,000 workspaces use the namespaces they always did)."""
+    chunk = i // NAMESPACE_SIZE
+    return base if chunk == 0 else "%s-%d" % (base, chunk)
+
+
+def namespaces(n, quota_count):
+    """Every namespace the floor and the storm use, one per line."""
+    names = {"bench-quota"}
+    names.update(team_namespace("bench-floor", i) for i in range(0, n, NAMESPACE_SIZE))
+    names.update(team_namespace("bench", i) for i in range(0, max(n - quota_count, 0), NAMESPACE_SIZE))
+    return sorted(names)
+
+
 def floor_list(n):
     """What each workspace needs at least: a 10Gi claim from the pool and a 1-GPU Pod mounting it."""
     items = []
     for i in range(n):
         name = "floor-%05d" % i
-        meta = {"name": name, "namespace": "bench-floor", "labels": {"bench": "floor"}}
+        meta = {"name": name, "namespace": team_namespace("bench-floor", i), "labels": {"bench": "floor"}}
         items.append({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta,
                       "spec": {"accessModes": ["ReadWriteOnce"],
                                "resources": {"requests": {"storage": "10Gi"}}}})
@@ -107,7 +133,7 @@ def workspace_list(n, quota_count):
               "metadata": {"name": "gpus", "namespace": "bench-quota"},
               "spec": {"hard": {"requests.nvidia.com/gpu": str(quota_count)}}}]
     for i in range(n):
-        ns = "bench-quota" if i < quota_count else "bench"
+        ns = "bench-quota" if i < quota_count else team_namespace("bench", i - quota_count)
         items.append({"apiVersion": "tfws.io/v1alpha1", "kind": "TFWorkspace",
                       "metadata": {"name": "ws-%05d" % i, "namespace": ns},
                       "spec": {"owner": "user%d" % i, "team": "bench", "gpu": {"count": 1}}})
@@ -250,6 +276,29 @@ def status_steps(trace, n):
         print("| %s | %s | %s | %s | %d | %.2f |" % (*step, c, c / n))
 
 
+def _cpu_sample(path):
+    with open(path) as f:
+        return {name: float(sec) for name, sec in (line.split() for line in f if line.strip())}
+
+
+def cpu_table(n, floor_start, floor_end, storm_start, storm_end):
+    """CPU seconds of each process over the floor and over the storm (from `name seconds` samples),
+    per 1,000 Pods or workspaces and as a ratio: how much more work the storm is, process by process."""
+    f0, f1, s0, s1 = (_cpu_sample(p) for p in (floor_start, floor_end, storm_start, storm_end))
+    per = 1000.0 / n
+    print("| process | floor | storm | storm / floor | storm, s per 1,000 workspaces |")
+    print("|---|---:|---:|---:|---:|")
+    totals = [0.0, 0.0]
+    for name in s1:
+        floor, storm = f1[name] - f0[name], s1[name] - s0[name]
+        totals[0] += floor
+        totals[1] += storm
+        ratio = "%.1f×" % (storm / floor) if floor > 0.05 else "-"
+        print("| %s | %.1f s | %.1f s | %s | %.1f |" % (name, floor, storm, ratio, storm * per))
+    print("| **all** | %.1f s | %.1f s | **%.1f×** | %.1f |" % (totals[0], totals[1], totals[1] / max(totals[0], 0.01),
+                                                               totals[1] * per))
+
+
 def _json_stream(text):
     decoder, i = json.JSONDecoder(), 0
     while True:
@@ -268,6 +317,8 @@ def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "nodes" and len(argv) == 3:
         sys.stdout.write(nodes_file(int(argv[2])))
+    elif cmd == "namespaces" and len(argv) == 4:
+        print("\n".join(namespaces(int(argv[2]), int(argv[3]))))
     elif cmd == "floor" and len(argv) == 3:
         json.dump(floor_list(int(argv[2])), sys.stdout)
     elif cmd == "workspaces" and len(argv) == 4:
@@ -280,6 +331,8 @@ def main(argv):
         status_steps(sys.stdin.read(), int(argv[2]))
     elif cmd == "cluster" and len(argv) == 8:
         cluster_table(argv[2], *(int(a) for a in argv[3:8]))
+    elif cmd == "cpu" and len(argv) == 7:
+        cpu_table(int(argv[2]), *argv[3:7])
     elif cmd == "writes" and len(argv) == 5:
         writes(argv[2], int(argv[3]), int(argv[4]))
     else:
