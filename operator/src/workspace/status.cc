@@ -12,11 +12,6 @@ bool WaitsForClaim(const Observation& seen) {
          (!seen.pod.exists || (seen.pod.gated_on_claims && !seen.pod.scheduled));
 }
 
-// What a workspace whose Pod waits for its claim is told (Ready and Scheduled).
-std::string WaitsForClaimMessage(const Workspace& ws, const Observation& seen) {
-  return "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim + "\" is bound";
-}
-
 struct ReadyState {
   const char* phase;
   Condition ready;
@@ -46,7 +41,8 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
   if (WaitsForClaim(seen)) {
     return {phase::kPending,
             {std::string(condition::kReady), false, false, "WaitingForClaims",
-             WaitsForClaimMessage(ws, seen) + " (see StorageReady)"}};
+             "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
+                 "\" is bound (see StorageReady)"}};
   }
   if (!pod.exists) {
     return {phase::kPending,
@@ -96,7 +92,9 @@ Condition DecideScheduled(const Workspace& ws, const EffectiveSettings& settings
   if (seen.stopped) return {type, false, false, "Stopped", "the workspace is stopped; no pod is scheduled"};
   const PodView& pod = seen.pod;
   if (WaitsForClaim(seen)) {
-    return {type, false, false, "WaitingForClaims", WaitsForClaimMessage(ws, seen)};
+    return {type, false, false, "WaitingForClaims",
+            "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
+                "\" is bound"};
   }
   if (!pod.exists || pod.terminating) return {type, false, false, "PodNotCreated", "no pod yet"};
   if (pod.scheduled) return {type, true, false, "Scheduled", "pod " + ws.name + " is on node " + pod.node};
