@@ -99,11 +99,9 @@ def team_namespace(base, i):
 
 
 def namespaces(n, quota_count):
-    """Every namespace the floor and the storm use, one per line."""
-    names = {"bench-quota"}
-    names.update(team_namespace("bench-floor", i) for i in range(0, n, NAMESPACE_SIZE))
-    names.update(team_namespace("bench", i) for i in range(0, max(n - quota_count, 0), NAMESPACE_SIZE))
-    return sorted(names)
+    """Every namespace the floor and the storm use, as their object lists place them."""
+    items = floor_list(n)["items"] + workspace_list(n, quota_count)["items"]
+    return sorted({item["metadata"]["namespace"] for item in items})
 
 
 def floor_list(n):
