@@ -12,6 +12,11 @@ bool WaitsForClaim(const Observation& seen) {
          (!seen.pod.exists || (seen.pod.gated_on_claims && !seen.pod.scheduled));
 }
 
+// What Ready and Scheduled say while WaitsForClaim.
+std::string WaitsForClaimMessage(const Workspace& ws, const Observation& seen) {
+  return "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim + "\" is bound";
+}
+
 struct ReadyState {
   const char* phase;
   Condition ready;
@@ -41,8 +46,7 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
   if (WaitsForClaim(seen)) {
     return {phase::kPending,
             {std::string(condition::kReady), false, false, "WaitingForClaims",
-             "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
-                 "\" is bound (see StorageReady)"}};
+             WaitsForClaimMessage(ws, seen) + " (see StorageReady)"}};
   }
   if (!pod.exists) {
     return {phase::kPending,
@@ -92,9 +96,7 @@ Condition DecideScheduled(const Workspace& ws, const EffectiveSettings& settings
   if (seen.stopped) return {type, false, false, "Stopped", "the workspace is stopped; no pod is scheduled"};
   const PodView& pod = seen.pod;
   if (WaitsForClaim(seen)) {
-    return {type, false, false, "WaitingForClaims",
-            "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim +
-                "\" is bound"};
+    return {type, false, false, "WaitingForClaims", WaitsForClaimMessage(ws, seen)};
   }
   if (!pod.exists || pod.terminating) return {type, false, false, "PodNotCreated", "no pod yet"};
   if (pod.scheduled) return {type, true, false, "Scheduled", "pod " + ws.name + " is on node " + pod.node};
