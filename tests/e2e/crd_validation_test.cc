@@ -150,5 +150,46 @@ TEST_F(CrdValidation, StatusIsASubresourceSoSpecWritesIgnoreIt) {
   EXPECT_FALSE(created.contains("status") && created["status"].contains("phase"));
 }
 
+// selectableFields: `kubectl get tfws --field-selector status.phase!=Running,spec.owner=alice`
+// is filtered by the API server (bench/scale polls this way), and a field the CRD does not
+// declare is refused by name.
+TEST_F(CrdValidation, ListsSelectOnPhaseOwnerTeamAndClass) {
+  const auto workspace = [&](const std::string& name, const std::string& owner) {
+    Json object = {{"apiVersion", "tfws.io/v1alpha1"},
+                   {"kind", "TFWorkspace"},
+                   {"metadata", {{"name", name}, {"namespace", ns()}}},
+                   {"spec", {{"owner", owner}, {"team", "vision"}}}};
+    client().Create(kube::resources::kTFWorkspaces, ns(), object);
+  };
+  workspace("fs-alice", "alice");
+  workspace("fs-bob", "bob");
+  client().Patch(kube::resources::kTFWorkspaces, ns(), "fs-bob", kube::PatchType::kMerge,
+                 Json{{"status", {{"phase", "Running"}}}}, {}, "status");
+
+  const auto names = [&](const std::string& selector) {
+    std::vector<std::string> out;
+    kube::ListOptions options;
+    options.field_selector = selector;
+    const Json list = client().List(kube::resources::kTFWorkspaces, ns(), options);
+    for (const auto& item : list["items"]) {
+      out.push_back(item["metadata"]["name"].get<std::string>());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_THAT(names("status.phase=Running"), ::testing::ElementsAre("fs-bob"));
+  EXPECT_THAT(names("status.phase!=Running"), ::testing::ElementsAre("fs-alice")) << "no status yet: phase \"\"";
+  EXPECT_THAT(names("spec.owner=alice"), ::testing::ElementsAre("fs-alice"));
+  EXPECT_THAT(names("spec.team=vision,status.phase=Running"), ::testing::ElementsAre("fs-bob"));
+  EXPECT_THAT(names("spec.className="), ::testing::ElementsAre("fs-alice", "fs-bob"));
+  try {
+    names("spec.image=x");
+    FAIL() << "a field the CRD does not declare was accepted";
+  } catch (const kube::ApiError& e) {
+    EXPECT_EQ(e.code(), 400) << e.what();
+    EXPECT_THAT(e.message(), ::testing::HasSubstr("spec.image"));
+  }
+}
+
 }  // namespace
 }  // namespace tfws::e2e
