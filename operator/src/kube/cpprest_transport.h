@@ -37,8 +37,9 @@ struct CpprestTransportOptions {
 };
 
 // cpprest's process-wide I/O thread pool: TLS and socket work of every connection
-// (callers wait in their own threads). 4 keeps 2 cores busy with room for a slow handshake.
-inline constexpr std::size_t kCpprestThreads = 4;
+// (callers wait in their own threads). All of it is asynchronous, so one thread keeps up;
+// more only hand each completion to another thread to wake (bench/README.md, runs 28-34).
+inline constexpr std::size_t kCpprestThreads = 1;
 
 // Sizes cpprest's pool once, before its first use; false when it was already in use (then its
 // default stays). Called by MakeCpprestTransport.
