@@ -59,7 +59,9 @@ check "the admission policies and their bindings are installed" bash -c \
 check "the class-reference MutatingAdmissionPolicy and its binding are installed (the API server serves them)" bash -c \
   "'$KUBECTL' get mutatingadmissionpolicy,mutatingadmissionpolicybinding tfws-workspace-class-ref.tfws.io >/dev/null"
 # The policy refuses every workspace until a class exists: the platform team's first step.
-admin apply -f "$ROOT/examples/classes/" >/dev/null
+# Until the API server has synced the policies' informer for their parameter kind it refuses every
+# class ("paramKind ... not yet synced"; 0.0-2.1 s after the install): apply again, at most 30 s.
+for _ in $(seq 1 30); do admin apply -f "$ROOT/examples/classes/" >/dev/null 2>&1 && break; sleep 1; done
 # The policies see the new default class within seconds (their informers); wait until they admit
 # the example (a dry run; measured 0.2 s against the testenv API server, at most 30 s).
 for _ in $(seq 1 30); do admin create --dry-run=server -n default -f "$EXAMPLE" >/dev/null 2>&1 && break; sleep 1; done
