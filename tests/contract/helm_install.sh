@@ -34,6 +34,10 @@ cleanup() {
   done
   "$HELM" uninstall "$RELEASE" -n "$NS" >/dev/null 2>&1 || true
   admin delete -f "$ROOT/examples/classes/" --ignore-not-found >/dev/null 2>&1 || true
+  # The API server stops enforcing the uninstalled policies a moment after they are deleted (its
+  # informers), and until then, with the classes gone, refuses every workspace: wait until the
+  # example is admitted again so the next test starts without them (at most 30 s).
+  for _ in $(seq 1 30); do admin create --dry-run=server -n default -f "$EXAMPLE" >/dev/null 2>&1 && break; sleep 1; done
   admin delete namespace "$NS" "$USERS_NS" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   if [[ -n ${TFWS_KEEP_WORKDIR:-} || $rc -ne 0 ]]; then
     echo "operator log: ${OPERATOR_LOG:-none} (last lines below)"; tail -20 "${OPERATOR_LOG:-/dev/null}" 2>/dev/null || true
