@@ -8,6 +8,13 @@ export PATH="/usr/local/go/bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
+# Runs "$@" (output dropped) once a second until it succeeds, at most $1 tries; the last try's status.
+retry_for() {
+  local tries=$1 i
+  shift
+  for ((i = 1; i < tries; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
+  "$@" >/dev/null 2>&1
+}
 
 # Configures and builds build/ (ASan+UBSan on: the same binary serves tests and the demo).
 build_project() {

@@ -37,7 +37,7 @@ cleanup() {
   # The API server stops enforcing the uninstalled policies a moment after they are deleted (its
   # informers), and until then, with the classes gone, refuses every workspace: wait until the
   # example is admitted again so the next test starts without them (at most 30 s).
-  for _ in $(seq 1 30); do admin create --dry-run=server -n default -f "$EXAMPLE" >/dev/null 2>&1 && break; sleep 1; done
+  retry_for 30 admin create --dry-run=server -n default -f "$EXAMPLE" || true
   admin delete namespace "$NS" "$USERS_NS" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   if [[ -n ${TFWS_KEEP_WORKDIR:-} || $rc -ne 0 ]]; then
     echo "operator log: ${OPERATOR_LOG:-none} (last lines below)"; tail -20 "${OPERATOR_LOG:-/dev/null}" 2>/dev/null || true
@@ -65,10 +65,10 @@ check "the class-reference MutatingAdmissionPolicy and its binding are installed
 # The policy refuses every workspace until a class exists: the platform team's first step.
 # Until the API server has synced the policies' informer for their parameter kind it refuses every
 # class ("paramKind ... not yet synced"; 0.0-2.1 s after the install): apply again, at most 30 s.
-for _ in $(seq 1 30); do admin apply -f "$ROOT/examples/classes/" >/dev/null 2>&1 && break; sleep 1; done
+retry_for 30 admin apply -f "$ROOT/examples/classes/" || true
 # The policies see the new default class within seconds (their informers); wait until they admit
 # the example (a dry run; measured 0.2 s against the testenv API server, at most 30 s).
-for _ in $(seq 1 30); do admin create --dry-run=server -n default -f "$EXAMPLE" >/dev/null 2>&1 && break; sleep 1; done
+retry_for 30 admin create --dry-run=server -n default -f "$EXAMPLE" || true
 "$HELM" get manifest "$RELEASE" -n "$NS" >"$WORK/manifest.yaml"
 SA=$(/usr/bin/python3 -c '
 import sys, yaml

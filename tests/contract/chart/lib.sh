@@ -6,6 +6,7 @@ set -euo pipefail
 ROOT=${TFWS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 CHART=${TFWS_CHART_DIR:-$ROOT/charts/tfws-operator}  # override to test a copy or an unpacked package
 CHART_TEST_DIR=$ROOT/tests/contract/chart
+source "$ROOT/hack/lib.sh"  # retry_for
 TESTENV_BIN=${TFWS_TESTENV_BIN:-$("$ROOT/hack/testenv" bin)}
 HELM=$TESTENV_BIN/helm
 KUBECTL=$TESTENV_BIN/kubectl
