@@ -48,7 +48,10 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
             {std::string(condition::kReady), false, false, "WaitingForClaims",
              WaitsForClaimMessage(ws, seen) + " (see StorageReady)"}};
   }
-  if (!pod.exists) {
+  // A Pod this pass created, not in the cache yet, reads as what it is: waiting
+  // for a node (PodPending below), the state the next pass reads from the cache,
+  // so the create costs no status write of its own (as WaitsForClaim).
+  if (!pod.exists && !seen.pod_created) {
     return {phase::kPending,
             {std::string(condition::kReady), false, false, "PodNotCreated", "creating pod " + ws.name}};
   }
@@ -98,7 +101,7 @@ Condition DecideScheduled(const Workspace& ws, const EffectiveSettings& settings
   if (WaitsForClaim(seen)) {
     return {type, false, false, "WaitingForClaims", WaitsForClaimMessage(ws, seen)};
   }
-  if (!pod.exists || pod.terminating) return {type, false, false, "PodNotCreated", "no pod yet"};
+  if ((!pod.exists && !seen.pod_created) || pod.terminating) return {type, false, false, "PodNotCreated", "no pod yet"};
   if (pod.scheduled) return {type, true, false, "Scheduled", "pod " + ws.name + " is on node " + pod.node};
   if (pod.waiting_for_claims) {
     return {type, false, false, "WaitingForClaims", "the scheduler waits for the pod's claims to be bound"};

@@ -45,30 +45,51 @@ TEST(ComputeStatus, APodWaitingForItsClaimsIsPendingProgressNotAProblem) {
   EXPECT_EQ(Reason(status, "Scheduled"), "WaitingForClaims");
 }
 
-// The pass that creates the gated Pod does not see it in its cache yet; the
-// next pass does. Both must write the same status, or a storm pays a second
-// status patch per workspace.
-TEST(ComputeStatus, AGatedPodWaitingForItsClaimShowsTheSameStatusAsBeforeTheCacheSawIt) {
+// The pass that creates a Pod does not see it in its cache yet; the next pass
+// does, as `pod`. Both must write the same status, or a storm pays a second
+// status patch per workspace. Returns the first pass's status.
+Json StatusBeforeAndAfterTheCacheSawThePod(const std::string& waits_for_claim, const Json& pod) {
   const Workspace ws = ParseSpec({{"owner", "alice"}});
   const auto settings = ResolveSettings(ws, DefaultOperatorConfig());
   Observation created;  // this pass created the Pod
-  created.pod_waits_for_claim = "alice-home";
+  created.pod_waits_for_claim = waits_for_claim;
   created.pod_created = true;
-  const Json gated_pod = Json::parse(R"({"metadata":{"name":"alice"},"spec":{"schedulingGates":[
-    {"name":"tfws.io/claims-bound"}]},"status":{"phase":"Pending",
-    "conditions":[{"type":"PodScheduled","status":"False","reason":"SchedulingGated"}]}})");
-  Observation cached = created;  // the next pass, its cache showing the gated Pod
+  Observation cached = created;  // the next pass, its cache showing the Pod
   cached.pod_created = false;
-  cached.pod = ViewPod(&gated_pod);
+  cached.pod = ViewPod(&pod);
 
   const Json first = ComputeStatus(ws, settings, created, Json::object(), "2026-11-29T10:00:00Z");
-  const Json second = ComputeStatus(ws, settings, cached, first, "2026-11-29T10:00:05Z");
-  EXPECT_EQ(first, second);
+  EXPECT_EQ(first, ComputeStatus(ws, settings, cached, first, "2026-11-29T10:00:05Z"));
   EXPECT_EQ(first["phase"], "Pending");
   EXPECT_EQ(first["podName"], "alice");
+  return first;
+}
+
+TEST(ComputeStatus, AGatedPodWaitingForItsClaimShowsTheSameStatusAsBeforeTheCacheSawIt) {
+  const Json first = StatusBeforeAndAfterTheCacheSawThePod("alice-home", Json::parse(R"({"metadata":{"name":"alice"},
+    "spec":{"schedulingGates":[{"name":"tfws.io/claims-bound"}]},"status":{"phase":"Pending",
+    "conditions":[{"type":"PodScheduled","status":"False","reason":"SchedulingGated"}]}})"));
   EXPECT_EQ(Reason(first, "Ready"), "WaitingForClaims");
   EXPECT_EQ(Reason(first, "Scheduled"), "WaitingForClaims");
   EXPECT_NE(first.dump().find("alice-home"), std::string::npos) << "the message names the claim";
+}
+
+// A Pod created without the gate (its claim binds when the Pod is placed,
+// WaitForFirstConsumer, or is Bound already) waits for a node.
+TEST(ComputeStatus, ANewPodWaitingForANodeShowsTheSameStatusAsBeforeTheCacheSawIt) {
+  const Json first = StatusBeforeAndAfterTheCacheSawThePod(
+      "", Json::parse(R"({"metadata":{"name":"alice"},"status":{"phase":"Pending"}})"));
+  EXPECT_EQ(Reason(first, "Ready"), "PodPending");
+  EXPECT_EQ(Reason(first, "Scheduled"), "PodPending");
+}
+
+TEST(ComputeStatus, WithoutAPodAndNoneCreatedTheStatusSaysSo) {
+  const Workspace ws = ParseSpec({{"owner", "alice"}});
+  const Json status = ComputeStatus(ws, ResolveSettings(ws, DefaultOperatorConfig()), Observation{},
+                                    Json::object(), "2026-11-29T10:00:00Z");
+  EXPECT_EQ(Reason(status, "Ready"), "PodNotCreated");
+  EXPECT_EQ(Reason(status, "Scheduled"), "PodNotCreated");
+  EXPECT_FALSE(status.contains("podName"));
 }
 
 TEST(ComputeStatus, APodTheSchedulerCannotPlaceShowsTheSchedulersWords) {
