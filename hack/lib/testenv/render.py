@@ -208,6 +208,9 @@ def storage_objects(config):
     count = int(storage.get("pvCount", 0))
     size = str(storage.get("pvSize", "100Gi"))
     modes = storage.get("accessModes") or ["ReadWriteOnce", "ReadWriteMany"]
+    binding = str(storage.get("volumeBindingMode", "Immediate"))
+    if binding not in ("Immediate", "WaitForFirstConsumer"):
+        raise ValueError("storage.volumeBindingMode must be Immediate or WaitForFirstConsumer, not %r" % binding)
     objects = [{
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
@@ -215,7 +218,7 @@ def storage_objects(config):
                      "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
         "provisioner": "kubernetes.io/no-provisioner",
         "reclaimPolicy": "Retain",
-        "volumeBindingMode": "Immediate",
+        "volumeBindingMode": binding,
     }]
     for i in range(count):
         name = "pv-%04d" % i
