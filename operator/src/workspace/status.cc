@@ -101,7 +101,9 @@ Condition DecideScheduled(const Workspace& ws, const EffectiveSettings& settings
   if (WaitsForClaim(seen)) {
     return {type, false, false, "WaitingForClaims", WaitsForClaimMessage(ws, seen)};
   }
-  if ((!pod.exists && !seen.pod_created) || pod.terminating) return {type, false, false, "PodNotCreated", "no pod yet"};
+  if ((!pod.exists && !seen.pod_created) || pod.terminating) {
+    return {type, false, false, "PodNotCreated", "no pod yet"};
+  }
   if (pod.scheduled) return {type, true, false, "Scheduled", "pod " + ws.name + " is on node " + pod.node};
   if (pod.waiting_for_claims) {
     return {type, false, false, "WaitingForClaims", "the scheduler waits for the pod's claims to be bound"};
