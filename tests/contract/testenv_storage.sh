@@ -13,6 +13,19 @@ trap 'rm -rf "$WORK"' EXIT
 nodes_file() {
   printf 'nodes:\n  - name: cpu\n    count: 1\nstorage:\n  storageClass: standard\n  pvCount: 2\n%s' "${2:-}" >"$1"
 }
+# refuses "<what>" <exit status> "<words>" command args...: ok when the command exits with that
+# status and its output has <words>.
+refuses() {
+  local what=$1 status=$2 words=$3 out rc
+  shift 3
+  out=$("$@" 2>&1)
+  rc=$?
+  if ((rc == status)) && [[ $out == *"$words"* ]]; then
+    ok "$what"
+  else
+    fail "$what: expected exit $status and \"$words\", got exit $rc: $out"
+  fi
+}
 # The volumeBindingMode of the StorageClass rendered from nodes file $1 equals $2.
 class_binds() {
   "$PY" "$RENDER" manifests "$1" | "$PY" -c '
@@ -31,22 +44,13 @@ check "storage.volumeBindingMode WaitForFirstConsumer reaches the class" \
   class_binds "$WORK/wffc.yaml" WaitForFirstConsumer
 
 nodes_file "$WORK/bad.yaml" $'  volumeBindingMode: Later\n'
-if out=$("$PY" "$RENDER" manifests "$WORK/bad.yaml" 2>&1); then
-  fail "an unknown volumeBindingMode is refused (it rendered)"
-elif [[ $out == *"storage.volumeBindingMode must be Immediate or WaitForFirstConsumer, not 'Later'"* ]]; then
-  ok "an unknown volumeBindingMode is refused, naming the field and the modes it may be"
-else
-  fail "an unknown volumeBindingMode is refused with a message naming the field: got: $out"
-fi
+refuses "an unknown volumeBindingMode is refused, naming the field and the modes it may be" 1 \
+  "storage.volumeBindingMode must be Immediate or WaitForFirstConsumer, not 'Later'" \
+  "$PY" "$RENDER" manifests "$WORK/bad.yaml"
 
 "$PY" "$ROOT/bench/scale_tool.py" nodes 10 WaitForFirstConsumer >"$WORK/bench.yaml"
 check "bench/scale's nodes file binds in the mode it is given" class_binds "$WORK/bench.yaml" WaitForFirstConsumer
 
-out=$(bash "$ROOT/bench/scale" --binding Later 2>&1)
-rc=$?
-if ((rc == 2)) && [[ $out == *"--binding must be Immediate or WaitForFirstConsumer, not 'Later'"* ]]; then
-  ok "bench/scale refuses an unknown --binding before building anything (exit 2)"
-else
-  fail "bench/scale refuses an unknown --binding (exit 2, naming the modes): got exit $rc: $out"
-fi
+refuses "bench/scale refuses an unknown --binding before building anything (exit 2)" 2 \
+  "--binding must be Immediate or WaitForFirstConsumer, not 'Later'" bash "$ROOT/bench/scale" --binding Later
 finish

@@ -12,6 +12,11 @@ bool WaitsForClaim(const Observation& seen) {
          (!seen.pod.exists || (seen.pod.gated_on_claims && !seen.pod.scheduled));
 }
 
+// The workspace has a Pod: in the cache, or created by this pass (the cache
+// does not show it yet). Such a Pod reads as what it is, so the create costs
+// no status write of its own.
+bool HasPod(const Observation& seen) { return seen.pod.exists || seen.pod_created; }
+
 // What Ready and Scheduled say while WaitsForClaim.
 std::string WaitsForClaimMessage(const Workspace& ws, const Observation& seen) {
   return "pod " + ws.name + " is scheduled once PersistentVolumeClaim \"" + seen.pod_waits_for_claim + "\" is bound";
@@ -48,10 +53,9 @@ ReadyState DecideReady(const Workspace& ws, const Observation& seen) {
             {std::string(condition::kReady), false, false, "WaitingForClaims",
              WaitsForClaimMessage(ws, seen) + " (see StorageReady)"}};
   }
-  // A Pod this pass created, not in the cache yet, reads as what it is: waiting
-  // for a node (PodPending below), the state the next pass reads from the cache,
-  // so the create costs no status write of its own (as WaitsForClaim).
-  if (!pod.exists && !seen.pod_created) {
+  // A Pod this pass created reads as waiting for a node (PodPending below),
+  // the state the next pass reads from the cache.
+  if (!HasPod(seen)) {
     return {phase::kPending,
             {std::string(condition::kReady), false, false, "PodNotCreated", "creating pod " + ws.name}};
   }
@@ -101,7 +105,7 @@ Condition DecideScheduled(const Workspace& ws, const EffectiveSettings& settings
   if (WaitsForClaim(seen)) {
     return {type, false, false, "WaitingForClaims", WaitsForClaimMessage(ws, seen)};
   }
-  if ((!pod.exists && !seen.pod_created) || pod.terminating) {
+  if (!HasPod(seen) || pod.terminating) {
     return {type, false, false, "PodNotCreated", "no pod yet"};
   }
   if (pod.scheduled) return {type, true, false, "Scheduled", "pod " + ws.name + " is on node " + pod.node};
@@ -187,7 +191,7 @@ nlohmann::json ComputeStatus(const Workspace& ws, const EffectiveSettings& setti
   const PodView& pod = seen.pod;
   const bool holds_gpus = pod.exists && pod.scheduled && !pod.failed && !seen.stopped;
   status["gpusAllocated"] = holds_gpus ? ws.spec.gpu.count : 0;
-  if ((pod.exists || seen.pod_created) && !seen.stopped) status["podName"] = ws.name;
+  if (HasPod(seen) && !seen.stopped) status["podName"] = ws.name;
   if (pod.exists && !pod.node.empty() && !seen.stopped) status["nodeName"] = pod.node;
   if (pod.ready && !pod.started_at.empty()) status["startedAt"] = pod.started_at;
   if (settings.ssh_enabled && !seen.ssh_host_key_fingerprint.empty()) {
